@@ -1,0 +1,132 @@
+// auth.go mirrors deliver_challenge and answer_challenge in Python's
+// multiprocessing/connection.py (3.12+): mutual HMAC-SHA256 challenge and
+// response, framed as multiprocessing.connection frames its messages.
+
+package basemanager
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// The handshake's messages, byte for byte as Python 3.12 sends them.
+const (
+	challengePrefix = "#CHALLENGE#"
+	welcomeMessage  = "#WELCOME#"
+	failureMessage  = "#FAILURE#"
+	digestPrefix    = "{sha256}"
+	challengeSize   = 40  // random bytes in a challenge (Python's MESSAGE_LENGTH)
+	maxAuthMessage  = 256 // longest message read while the peer is unauthenticated
+)
+
+// serverHandshake authenticates a client: the server challenges first, then
+// answers the client's challenge, as Python's Server does on every connection.
+func serverHandshake(rw io.ReadWriter, key []byte) error {
+	if err := deliverChallenge(rw, key); err != nil {
+		return err
+	}
+	return answerChallenge(rw, key)
+}
+
+// clientHandshake is the client's half: answer, then challenge.
+func clientHandshake(rw io.ReadWriter, key []byte) error {
+	if err := answerChallenge(rw, key); err != nil {
+		return err
+	}
+	return deliverChallenge(rw, key)
+}
+
+// deliverChallenge sends a random challenge and checks the peer's digest.
+func deliverChallenge(rw io.ReadWriter, key []byte) error {
+	msg := make([]byte, len(digestPrefix)+challengeSize)
+	copy(msg, digestPrefix)
+	if _, err := rand.Read(msg[len(digestPrefix):]); err != nil {
+		return fmt.Errorf("making a challenge: %w", err)
+	}
+	if err := writeFrame(rw, append([]byte(challengePrefix), msg...)); err != nil {
+		return err
+	}
+	response, err := readFrame(rw, maxAuthMessage)
+	if err != nil {
+		return err
+	}
+	// Both the prefix and the digest are compared in constant time.
+	if !hmac.Equal(response, digest(key, msg)) {
+		writeFrame(rw, []byte(failureMessage)) // best effort: the peer learns why
+		return fmt.Errorf("digest received was wrong (the peer uses another authkey): %w", ErrAuthentication)
+	}
+	return writeFrame(rw, []byte(welcomeMessage))
+}
+
+// answerChallenge answers the peer's challenge and waits to be welcomed.
+func answerChallenge(rw io.ReadWriter, key []byte) error {
+	msg, err := readFrame(rw, maxAuthMessage)
+	if err != nil {
+		return err
+	}
+	challenge, ok := bytes.CutPrefix(msg, []byte(challengePrefix))
+	if !ok || !bytes.HasPrefix(challenge, []byte(digestPrefix)) || len(challenge) < len(digestPrefix)+20 {
+		return fmt.Errorf("malformed challenge (is the peer a gomanager or Python 3.12+ manager?): %w", ErrAuthentication)
+	}
+	if err := writeFrame(rw, digest(key, challenge)); err != nil {
+		return err
+	}
+	reply, err := readFrame(rw, maxAuthMessage)
+	if err != nil {
+		return err
+	}
+	if string(reply) != welcomeMessage {
+		return fmt.Errorf("digest sent was rejected (the peer uses another authkey: pass the same WithAuthKey on both sides): %w", ErrAuthentication)
+	}
+	return nil
+}
+
+// digest is Python's _create_response for sha256: the digest name, then
+// HMAC-SHA256 over the whole challenge including its digest name, so a
+// man in the middle cannot downgrade the algorithm.
+func digest(key, challenge []byte) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write(challenge)
+	return mac.Sum([]byte(digestPrefix))
+}
+
+// writeFrame sends one message: a 4-byte big-endian length, then the
+// payload, in a single write.
+func writeFrame(w io.Writer, payload []byte) error {
+	buf := make([]byte, 4+len(payload))
+	binary.BigEndian.PutUint32(buf, uint32(len(payload)))
+	copy(buf[4:], payload)
+	_, err := w.Write(buf)
+	return err
+}
+
+// readFrame reads one message of at most max bytes. A longer claimed length
+// is refused before anything is allocated for it.
+func readFrame(r io.Reader, max int) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, handshakeIOError(err)
+	}
+	n := int32(binary.BigEndian.Uint32(hdr[:]))
+	if n < 0 || int(n) > max {
+		return nil, fmt.Errorf("bad message length %d during authentication (limit %d bytes): %w", n, max, ErrAuthentication)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, handshakeIOError(err)
+	}
+	return buf, nil
+}
+
+func handshakeIOError(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("peer closed the connection during authentication (a peer with another authkey, or not a manager?): %w: %w", ErrAuthentication, err)
+	}
+	return fmt.Errorf("authentication: %w", err)
+}

@@ -1,0 +1,563 @@
+// server.go mirrors Server in Python's managers.py: the listener, the accept
+// loop (serve_forever, stop_event), and the tables of shared objects and
+// their reference counts (id_to_obj, id_to_refcount).
+
+package basemanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/rpc"
+	"reflect"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"gomanager/proxy"
+	"gomanager/proxy/wire"
+)
+
+// Server owns the shared objects and serves proxies over TCP. Get one from
+// Manager.GetServer, then call ServeForever.
+//
+// Each accepted connection first passes the authentication handshake, then
+// is served by net/rpc with its own service value: the service knows which
+// connection it serves, so references a connection took are released when
+// it goes away, even if the client never called Close.
+type Server struct {
+	registry         map[string]*registration // read-only after GetServer
+	authkey          []byte
+	handshakeTimeout time.Duration
+	logger           *log.Logger
+	listener         net.Listener
+	address          string
+
+	ctx    context.Context    // cancelled by Stop; parent of every connection's context
+	cancel context.CancelFunc // Python's stop_event.set()
+
+	mu      sync.Mutex // guards the fields below
+	objects map[uint64]*object
+	byPtr   map[identity]*object // objects by referent identity, to share one entry per pointer
+	lastID  uint64               // ids are never reused
+	lastRef uint64
+	conns   map[net.Conn]struct{} // open connections, closed by Stop
+
+	wg sync.WaitGroup // the accept loop's connection goroutines
+}
+
+// object is one shared object: Python's id_to_obj entry plus its refcount.
+type object struct {
+	id      uint64
+	reg     *registration
+	value   reflect.Value // the referent, always a pointer, map, chan or interface value
+	boxed   bool          // value points to a copy of what the callable returned
+	info    *typeInfo
+	exposed []string
+	key     identity
+
+	mu sync.Mutex // serializes calls to the referent
+
+	refs int // guarded by Server.mu
+}
+
+// identity tells whether two callables returned the same referent: then
+// they share one object entry (and one lock), as Python's ids do.
+type identity struct {
+	t reflect.Type
+	p unsafe.Pointer
+}
+
+func newServer(registry map[string]*registration, address string, cfg *config) (*Server, error) {
+	ln, err := listen(address, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		registry:         registry,
+		authkey:          cfg.authkey,
+		handshakeTimeout: cfg.handshakeTimeout,
+		logger:           cfg.logger,
+		listener:         ln,
+		address:          ln.Addr().String(),
+		ctx:              ctx,
+		cancel:           cancel,
+		objects:          map[uint64]*object{},
+		byPtr:            map[identity]*object{},
+		conns:            map[net.Conn]struct{}{},
+	}, nil
+}
+
+// listen binds address, refusing to serve a non-loopback address without
+// an authkey.
+func listen(address string, cfg *config) (net.Listener, error) {
+	address, err := normalizeAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(address)
+	if cfg.authkey == nil && !isLoopback(host) {
+		return nil, fmt.Errorf("basemanager: listen on %s: refusing to serve a non-loopback address without an authkey "+
+			"(anyone who reaches it could call your objects' methods): pass WithAuthKey, or listen on 127.0.0.1: %w",
+			address, ErrInsecureAddress)
+	}
+	ln, err := net.Listen("tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("basemanager: listen on %s: %w", address, err)
+	}
+	return ln, nil
+}
+
+// normalizeAddress fills in Python's defaults: "" is 127.0.0.1 on a free
+// port, and a missing host is 127.0.0.1 (say 0.0.0.0 to listen everywhere).
+func normalizeAddress(address string) (string, error) {
+	if address == "" {
+		return "127.0.0.1:0", nil
+	}
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return "", fmt.Errorf("basemanager: address %q: %w (want \"host:port\", such as \"127.0.0.1:50000\")", address, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Address returns the "host:port" the server listens on, with the port
+// resolved: Python's server.address.
+func (s *Server) Address() string { return s.address }
+
+// ServeForever accepts and serves connections until Stop is called, then
+// returns nil once every connection has been closed and its goroutine has
+// finished. It blocks; Python's serve_forever.
+func (s *Server) ServeForever() error {
+	defer s.wg.Wait()
+	for {
+		conn, err := s.listener.Accept()
+		if err != nil {
+			if s.ctx.Err() != nil {
+				return nil // stopped
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.Stop()
+			return fmt.Errorf("basemanager: serve %s: accept: %w", s.address, err)
+		}
+		if !s.track(conn) {
+			conn.Close()
+			return nil
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.untrack(conn)
+			s.serveConn(conn)
+		}()
+	}
+}
+
+// Stop makes ServeForever return: Python's server.stop_event.set(). It
+// closes the listener and every connection; calls in flight finish or fail,
+// and context-aware methods see their context cancelled. Stop is idempotent
+// and does not wait; ServeForever returns once everything has wound down.
+func (s *Server) Stop() {
+	s.cancel()
+	s.listener.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+}
+
+// track records an open connection, unless the server is stopping.
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx.Err() != nil {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	c.Close()
+}
+
+// serveConn authenticates one connection and serves rpc requests on it until
+// it closes; then it releases every reference the connection still held.
+func (s *Server) serveConn(conn net.Conn) {
+	conn.SetDeadline(time.Now().Add(s.handshakeTimeout))
+	if err := serverHandshake(conn, s.authkey); err != nil {
+		s.logf("basemanager: %s: connection from %s refused: %v", s.address, conn.RemoteAddr(), err)
+		return
+	}
+	conn.SetDeadline(time.Time{})
+
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	sess := &session{server: s, ctx: ctx, refs: map[uint64]uint64{}}
+	defer sess.releaseAll()
+
+	srv := rpc.NewServer()
+	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
+		panic(err) // the service's method set is fixed: this is a bug
+	}
+	srv.ServeConn(conn) // returns when the connection closes, after in-flight calls
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.logger != nil {
+		s.logger.Printf(format, args...)
+	}
+}
+
+// session is one authenticated connection and the references it holds.
+type session struct {
+	server *Server
+	ctx    context.Context   // cancelled when the connection ends or the server stops
+	refs   map[uint64]uint64 // ref -> object id; guarded by server.mu
+}
+
+// create runs the callable registered under typeid and takes a reference to
+// the result: Python's Server.create.
+func (sess *session) create(typeid string, vals []any) (*object, uint64, error) {
+	s := sess.server
+	reg := s.registry[typeid]
+	if reg == nil || reg.callable == nil && len(vals) != 1 {
+		return nil, 0, fmt.Errorf("basemanager: create %q: unknown typeid: the server has no callable registered under it "+
+			"(register one on the serving side: m.Register(%q, func() *T {...})): %w", typeid, typeid, proxy.ErrUnknownTypeid)
+	}
+	var value reflect.Value
+	if reg.callable == nil {
+		// Python's register(typeid) with no callable: create(typeid, obj)
+		// shares obj itself.
+		value = reflect.ValueOf(vals[0])
+	} else {
+		results, err := invoke(sess.ctx, reg.callable, reflect.Value{}, typeid, vals)
+		if err != nil {
+			return nil, 0, err
+		}
+		value = results[0]
+	}
+	if value.Kind() == reflect.Interface {
+		value = value.Elem()
+	}
+	if !value.IsValid() || isNilPointer(value) {
+		return nil, 0, fmt.Errorf("basemanager: create %q: the callable returned nil (return the object to share): %w",
+			typeid, proxy.ErrBadArgument)
+	}
+	obj := s.adopt(reg, value)
+	ref := sess.addRef(obj)
+	return obj, ref, nil
+}
+
+func isNilPointer(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Slice:
+		return v.IsNil()
+	}
+	return false
+}
+
+// adopt returns the object entry for value, making one if the server does not
+// hold this referent yet. The caller takes a reference on it at once.
+func (s *Server) adopt(reg *registration, value reflect.Value) *object {
+	obj := &object{reg: reg, value: value}
+	switch value.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Chan:
+		obj.key = identity{value.Type(), value.UnsafePointer()}
+	default:
+		// A value, not a reference: keep a private copy behind a pointer so
+		// pointer-receiver methods can change it.
+		p := reflect.New(value.Type())
+		p.Elem().Set(value)
+		obj.value, obj.boxed = p, true
+	}
+	obj.info = methodsOf(obj.value.Type())
+	obj.exposed = reg.exposedMethods(obj.info)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if obj.key.p != nil {
+		if existing := s.byPtr[obj.key]; existing != nil {
+			return existing
+		}
+		s.byPtr[obj.key] = obj
+	}
+	s.lastID++
+	obj.id = s.lastID
+	s.objects[obj.id] = obj
+	return obj
+}
+
+// addRef records a new reference to obj owned by this connection.
+func (sess *session) addRef(obj *object) uint64 {
+	s := sess.server
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastRef++
+	obj.refs++
+	sess.refs[s.lastRef] = obj.id
+	return s.lastRef
+}
+
+// incref takes one more reference to the object with id: Python's incref.
+func (sess *session) incref(id uint64) (*object, uint64, error) {
+	s := sess.server
+	s.mu.Lock()
+	obj := s.objects[id]
+	s.mu.Unlock()
+	if obj == nil {
+		return nil, 0, fmt.Errorf("basemanager: incref %d: %w (every reference to it was released)", id, proxy.ErrNoSuchObject)
+	}
+	return obj, sess.addRef(obj), nil
+}
+
+// decref releases one reference: Python's decref. The object is freed when
+// its last reference goes.
+func (sess *session) decref(ref uint64) error {
+	s := sess.server
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := sess.refs[ref]
+	if !ok {
+		return fmt.Errorf("basemanager: decref: reference %d is not held by this connection (was the proxy closed twice?)", ref)
+	}
+	delete(sess.refs, ref)
+	s.dropRefLocked(id)
+	return nil
+}
+
+// releaseAll drops every reference the connection still holds, when it ends.
+func (sess *session) releaseAll() {
+	s := sess.server
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ref, id := range sess.refs {
+		delete(sess.refs, ref)
+		s.dropRefLocked(id)
+	}
+}
+
+func (s *Server) dropRefLocked(id uint64) {
+	obj := s.objects[id]
+	if obj == nil {
+		return
+	}
+	obj.refs--
+	if obj.refs > 0 {
+		return
+	}
+	delete(s.objects, id)
+	if obj.key.p != nil {
+		delete(s.byPtr, obj.key)
+	}
+}
+
+// object returns the object with id.
+func (s *Server) object(id uint64) (*object, error) {
+	s.mu.Lock()
+	obj := s.objects[id]
+	s.mu.Unlock()
+	if obj == nil {
+		return nil, fmt.Errorf("basemanager: object %d: %w (every reference to it was released; get a new proxy)", id, proxy.ErrNoSuchObject)
+	}
+	return obj, nil
+}
+
+// NumberOfObjects returns how many shared objects the server holds:
+// Python's _number_of_objects.
+func (s *Server) NumberOfObjects() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.objects)
+}
+
+// DebugInfo describes every shared object, one line each, as
+// "id: typeid refcount=N value": Python's _debug_info.
+func (s *Server) DebugInfo() string {
+	s.mu.Lock()
+	objs := make([]*object, 0, len(s.objects))
+	for _, obj := range s.objects {
+		objs = append(objs, obj)
+	}
+	refs := map[*object]int{}
+	for _, obj := range objs {
+		refs[obj] = obj.refs
+	}
+	s.mu.Unlock()
+	slices.SortFunc(objs, func(a, b *object) int { return int(a.id) - int(b.id) })
+	var b strings.Builder
+	for _, obj := range objs {
+		obj.mu.Lock()
+		str := obj.str()
+		obj.mu.Unlock()
+		if len(str) > 75 {
+			str = str[:75]
+		}
+		fmt.Fprintf(&b, "%d: %s refcount=%d\n    %s\n", obj.id, obj.reg.typeid, refs[obj], str)
+	}
+	return b.String()
+}
+
+// call runs one method call on the object: the heart of Python's
+// serve_client. Calls on one referent are serialized by the object's lock.
+func (sess *session) call(req *wire.Request) (wire.Values, error) {
+	obj, err := sess.server.object(req.ID)
+	if err != nil {
+		return wire.Values{}, err
+	}
+	vals, err := req.Args.Decode()
+	if err != nil {
+		return wire.Values{}, fmt.Errorf("basemanager: %s.%s: decoding arguments: %w", obj.reg.typeid, req.Method, err)
+	}
+	obj.mu.Lock()
+	defer obj.mu.Unlock()
+	// The result is encoded before the lock is released: it may share memory
+	// with the referent (a slice, a map), and the next call may change it.
+	result, err := obj.dispatch(sess.ctx, req.Method, vals)
+	if err != nil {
+		return wire.Values{}, err
+	}
+	out, err := wire.Encode([]any{result})
+	if err != nil {
+		return wire.Values{}, fmt.Errorf("basemanager: %s.%s: encoding result %T: %w", obj.reg.typeid, req.Method, result, err)
+	}
+	return out, nil
+}
+
+// dispatch finds the method by name and calls it by reflection. The caller
+// holds obj.mu.
+func (obj *object) dispatch(ctx context.Context, method string, vals []any) (any, error) {
+	switch method {
+	case wire.MethodStr:
+		return obj.str(), nil
+	case wire.MethodRepr:
+		return fmt.Sprintf("%#v", obj.referent()), nil
+	case wire.MethodGetValue:
+		return obj.referent(), nil
+	}
+	sig := obj.info.methods[method]
+	if sig == nil || !obj.reg.isExposed(method) {
+		return nil, fmt.Errorf("basemanager: %s has no exposed method %q%s (exposed: %s): %w",
+			obj.reg.typeid, method, obj.info.hint(method), strings.Join(obj.exposed, ", "), proxy.ErrNoSuchMethod)
+	}
+	results, err := invoke(ctx, sig, obj.value, obj.reg.typeid, vals)
+	if err != nil {
+		return nil, err
+	}
+	switch len(results) {
+	case 0:
+		return nil, nil
+	case 1:
+		return results[0].Interface(), nil
+	}
+	all := make([]any, len(results))
+	for i, r := range results {
+		all[i] = r.Interface()
+	}
+	return all, nil
+}
+
+// referent returns the shared value as the callable returned it.
+func (obj *object) referent() any {
+	if obj.boxed {
+		return obj.value.Elem().Interface()
+	}
+	return obj.value.Interface()
+}
+
+// str is Python's str(obj): String() if the referent has one, else its fmt form.
+func (obj *object) str() string {
+	if s, ok := obj.value.Interface().(fmt.Stringer); ok {
+		return s.String()
+	}
+	v := obj.value
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// invoke converts vals and calls sig. recv is the receiver, or the zero
+// Value for a callable. A returned error or a panic in user code becomes a
+// *remoteError; bad arguments an ErrBadArgument.
+func invoke(ctx context.Context, sig *signature, recv reflect.Value, typeid string, vals []any) (results []reflect.Value, err error) {
+	what := typeid + "." + sig.name
+	args, err := sig.args(what, vals)
+	if err != nil {
+		return nil, err
+	}
+	in := make([]reflect.Value, 0, sig.skip+len(args))
+	if recv.IsValid() {
+		in = append(in, recv)
+	}
+	if sig.wantsCtx {
+		in = append(in, reflect.ValueOf(ctx))
+	}
+	in = append(in, args...)
+
+	defer func() {
+		if p := recover(); p != nil {
+			perr, _ := p.(error)
+			err = &remoteError{typeid: typeid, method: sig.name, err: perr,
+				msg: fmt.Sprint(p), panic: true, stack: string(debug.Stack())}
+		}
+	}()
+	out := sig.fn.Call(in) // Call packs variadic arguments itself
+	if sig.returnsErr {
+		if e := out[len(out)-1]; !e.IsNil() {
+			err := e.Interface().(error)
+			return nil, &remoteError{typeid: typeid, method: sig.name, err: err, msg: err.Error()}
+		}
+		out = out[:len(out)-1]
+	}
+	return out, nil
+}
+
+// remoteError is an error raised by user code on the server; the client
+// sees it as a *proxy.RemoteError.
+type remoteError struct {
+	typeid, method, msg, stack string
+	err                        error
+	panic                      bool
+}
+
+func (e *remoteError) Error() string { return e.typeid + "." + e.method + ": " + e.msg }
+func (e *remoteError) Unwrap() error { return e.err }
+
+// toWire packs an error for the caller's side of the connection.
+func toWire(err error) *wire.Error {
+	if err == nil {
+		return nil
+	}
+	we := &wire.Error{Code: wire.CodeOf(err), Message: err.Error()}
+	var re *remoteError
+	if errors.As(err, &re) {
+		we.Remote, we.Typeid, we.Method, we.Message = true, re.typeid, re.method, re.msg
+		we.Panic, we.Stack = re.panic, re.stack
+	}
+	return we
+}

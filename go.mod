@@ -1,0 +1,3 @@
+module gomanager
+
+go 1.26

@@ -1,0 +1,106 @@
+// errors.go holds the errors a proxy call can return: Python's RemoteError
+// and the exceptions managers.py raises for unknown typeids and methods.
+
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/rpc"
+	"strings"
+
+	"gomanager/proxy/wire"
+)
+
+// Sentinel errors. Errors returned by proxies wrap one of these, so callers
+// can test them with errors.Is on their side of the wire.
+var (
+	// ErrUnknownTypeid: no callable is registered under the typeid, on this
+	// side (Get fails locally) or on the server.
+	ErrUnknownTypeid = errors.New("unknown typeid")
+
+	// ErrNoSuchMethod: the method does not exist, is not exported, or is not
+	// in the typeid's exposed list (Python's AttributeError / "method not exposed").
+	ErrNoSuchMethod = errors.New("no such method")
+
+	// ErrBadArgument: the call has the wrong number or types of arguments for
+	// the method or callable (Python's TypeError).
+	ErrBadArgument = errors.New("bad argument")
+
+	// ErrNoSuchObject: the server holds no object with the proxy's id, usually
+	// because every reference to it was released (Python's KeyError on the ident).
+	ErrNoSuchObject = errors.New("no such shared object")
+
+	// ErrConnectionLost: the connection to the manager is gone (the server
+	// stopped or died, or the manager was shut down).
+	ErrConnectionLost = errors.New("connection to manager lost")
+
+	// ErrClosed: the proxy was closed with Close and cannot be used.
+	ErrClosed = errors.New("proxy closed")
+)
+
+func init() {
+	wire.RegisterCode("unknown-typeid", ErrUnknownTypeid)
+	wire.RegisterCode("no-such-method", ErrNoSuchMethod)
+	wire.RegisterCode("bad-argument", ErrBadArgument)
+	wire.RegisterCode("no-such-object", ErrNoSuchObject)
+}
+
+// RemoteError is an error raised by the referent's own code on the server:
+// a method that returned a non-nil error, or panicked. It mirrors Python's
+// RemoteError, and also Python's '#ERROR' replies: when the server-side error
+// wrapped a sentinel registered with the wire package (such as ErrEmpty),
+// RemoteError unwraps to it, so errors.Is works across processes.
+type RemoteError struct {
+	Typeid  string // the typeid of the shared object
+	Method  string // the method that failed
+	Message string // the error's text on the server (or the panic value)
+	Panic   bool   // the method panicked rather than returning an error
+	Stack   string // the server goroutine's stack at the panic, if Panic
+
+	sentinel error
+}
+
+func (e *RemoteError) Error() string {
+	if e.Panic {
+		dashes := strings.Repeat("-", 75)
+		return fmt.Sprintf("proxy: %s.%s panicked in the manager: %s\n%s\n%s%s",
+			e.Typeid, e.Method, e.Message, dashes, e.Stack, dashes)
+	}
+	return fmt.Sprintf("proxy: %s.%s failed in the manager: %s", e.Typeid, e.Method, e.Message)
+}
+
+// Unwrap returns the sentinel error the server-side error wrapped, if any.
+func (e *RemoteError) Unwrap() error { return e.sentinel }
+
+// callError is a failure of the call itself (bad method, bad arguments, ...),
+// reported by the server with its own message and a sentinel.
+type callError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *callError) Error() string { return e.msg }
+func (e *callError) Unwrap() error { return e.sentinel }
+
+// FromWire rebuilds an error the server sent in a reply. Package basemanager
+// uses it for the replies to its own requests.
+func FromWire(e *wire.Error) error {
+	sentinel := wire.Sentinel(e.Code)
+	if e.Remote {
+		return &RemoteError{Typeid: e.Typeid, Method: e.Method, Message: e.Message,
+			Panic: e.Panic, Stack: e.Stack, sentinel: sentinel}
+	}
+	return &callError{msg: e.Message, sentinel: sentinel}
+}
+
+// transportError explains a failure of net/rpc itself: the connection broke,
+// or the rpc layer refused the request.
+func transportError(op string, t Token, err error) error {
+	if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("proxy: %s: manager at %s is unreachable (has it stopped? Connect again to get new proxies): %w: %w",
+			op, t.Address, ErrConnectionLost, err)
+	}
+	return fmt.Errorf("proxy: %s: %w", op, err)
+}

@@ -1,0 +1,191 @@
+// wire.go defines the messages a proxy and the manager's server exchange:
+// the Go form of the request and reply tuples in Python's managers.py
+// (BaseProxy._callmethod, Server.serve_client, Server.create, incref, decref).
+//
+// Package wire is the protocol between package proxy (the client side) and
+// package basemanager (the server side). Application code does not need it;
+// it is public so that both halves, and curious readers, share one definition.
+//
+// Every message travels inside net/rpc over gob. Values chosen by the user
+// (method arguments and results) travel as [Values]: builtin scalars as they
+// are, anything else as a self-contained gob stream, so that a value one side
+// cannot encode or decode fails that one call and never the connection.
+package wire
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// ServiceName is the name of the one net/rpc service the server exposes.
+// Its Call method is the dispatcher; the others are Python's Server.public
+// control requests.
+const ServiceName = "Manager"
+
+// Special method names understood by the dispatcher, as in Python's
+// serve_client fallback table.
+const (
+	MethodStr      = "__str__"   // str(proxy): the referent's String(), computed on the server
+	MethodRepr     = "__repr__"  // the referent's Go syntax (%#v), computed on the server
+	MethodGetValue = "#GETVALUE" // proxy._getvalue(): a copy of the referent itself
+)
+
+// Request is one method call: Python's (ident, methodname, args, kwds).
+type Request struct {
+	ID     uint64 // the shared object
+	Ref    uint64 // the reference (proxy) making the call
+	Method string
+	Args   Values
+}
+
+// Reply answers a Request: Python's ('#RETURN', value) or ('#ERROR', exc).
+type Reply struct {
+	Result Values // one value: the method's result (several results arrive as []any)
+	Err    *Error // non-nil when the call failed
+}
+
+// CreateRequest asks the server to call the callable registered under
+// Typeid with Args, and to hand back a reference to the result.
+type CreateRequest struct {
+	Typeid string
+	Args   Values
+}
+
+// RefReply describes a new reference to a shared object, owned by the
+// connection that asked for it until it is released with Decref.
+type RefReply struct {
+	ID      uint64
+	Ref     uint64
+	Exposed []string // the methods a proxy may call, sorted
+	Err     *Error
+}
+
+// RefRequest names one reference (Decref) or one object (Incref).
+type RefRequest struct {
+	ID  uint64
+	Ref uint64
+}
+
+// Empty is the argument or reply of requests that carry nothing.
+type Empty struct{}
+
+// Values carries a list of user values. When every value is a builtin
+// scalar (bool, string, a number, []byte) the list travels as is in
+// Scalars; otherwise the whole list is one gob stream in Gob, encoded
+// and decoded on its own, so the peer needs the concrete types registered
+// with gob.Register.
+type Values struct {
+	Scalars []any
+	Gob     []byte
+}
+
+// Encode packs vals for the wire. It fails, without touching any
+// connection, when a value cannot be gob-encoded.
+func Encode(vals []any) (Values, error) {
+	if allScalars(vals) {
+		return Values{Scalars: vals}, nil
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&vals); err != nil {
+		return Values{}, fmt.Errorf("%w (hint: register the type with gob.Register on both sides)", err)
+	}
+	return Values{Gob: buf.Bytes()}, nil
+}
+
+// Decode unpacks values packed by Encode.
+func (v Values) Decode() ([]any, error) {
+	if v.Gob == nil {
+		return v.Scalars, nil
+	}
+	var vals []any
+	if err := gob.NewDecoder(bytes.NewReader(v.Gob)).Decode(&vals); err != nil {
+		return nil, fmt.Errorf("%w (hint: register the type with gob.Register on this side too)", err)
+	}
+	return vals, nil
+}
+
+// allScalars reports whether every value has an unnamed builtin scalar type,
+// which gob carries inside an interface without any registration and which
+// cannot alias the referent's memory.
+func allScalars(vals []any) bool {
+	for _, v := range vals {
+		switch v.(type) {
+		case nil, bool, string, []byte,
+			int, int8, int16, int32, int64,
+			uint, uint8, uint16, uint32, uint64, uintptr,
+			float32, float64, complex64, complex128:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Error is an error as it crosses the wire: net/rpc alone would flatten it
+// to a string. Code names the sentinel it wraps (see RegisterCode), so the
+// caller's side can rebuild an error that works with errors.Is.
+type Error struct {
+	Code    string // "" for an error with no registered sentinel
+	Message string // the full error text on the server
+	Typeid  string // the shared object's typeid, when known
+	Method  string // the method called, when known
+	Stack   string // the server's stack, for a panic
+	Panic   bool   // the referent's method panicked
+	Remote  bool   // the referent's own code failed (Python's RemoteError), not the call itself
+}
+
+// codes maps wire codes to sentinel errors. It is filled at init time by the
+// packages that define sentinels, and read-only afterwards.
+var (
+	codes    = map[string]error{}
+	codeOf   = map[error]string{}
+	sentinel []error // in registration order, for a deterministic errors.Is scan
+)
+
+// RegisterCode declares that errors wrapping err cross the wire as code.
+// Call it from an init function; it panics if code or err is registered twice.
+func RegisterCode(code string, err error) {
+	if _, dup := codes[code]; dup {
+		panic("wire: RegisterCode: code " + code + " registered twice")
+	}
+	if _, dup := codeOf[err]; dup {
+		panic("wire: RegisterCode: error " + err.Error() + " registered twice")
+	}
+	codes[code] = err
+	codeOf[err] = code
+	sentinel = append(sentinel, err)
+}
+
+// Sentinel returns the error registered under code, or nil.
+func Sentinel(code string) error { return codes[code] }
+
+// CodeOf returns the code of the first registered sentinel that err wraps,
+// or "".
+func CodeOf(err error) string {
+	for _, s := range sentinel {
+		if errors.Is(err, s) {
+			return codeOf[s]
+		}
+	}
+	return ""
+}
+
+// IsScalarType reports whether values of t travel without gob registration.
+func IsScalarType(t reflect.Type) bool {
+	if t.PkgPath() != "" {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return true
+	case reflect.Slice:
+		return t.Elem().Kind() == reflect.Uint8 && t.Elem().PkgPath() == ""
+	}
+	return false
+}
