@@ -1,0 +1,45 @@
+// Package proxy is the client side of a manager: Python's BaseProxy,
+// AutoProxy, Token and RemoteError.
+//
+// A [Proxy] stands for one shared object (the referent) that lives in a
+// manager's server. Get one from basemanager's Manager.Get, then:
+//
+//	v, err := p.CallMethod("Capitalize")          // proxy._callmethod('capitalize')
+//	s, err := proxy.Call[string](p, "Capitalize") // the same, typed
+//	fmt.Println(p)                                // str(proxy): the referent's String()
+//	fmt.Println(p.Repr())                         // repr(proxy): the proxy itself
+//	c, err := p.GetValue()                        // proxy._getvalue(): a copy
+//	err = p.Close()                               // release the reference
+//
+// # Typed proxies
+//
+// Python generates a proxy class per type (MakeProxyType, or a hand-written
+// proxytype). In Go, write a struct that embeds *Proxy and gives each method
+// a typed signature with [Call]:
+//
+//	type SharedStringProxy struct{ *proxy.Proxy }
+//
+//	func (p SharedStringProxy) Capitalize() (string, error) {
+//		return proxy.Call[string](p.Proxy, "Capitalize")
+//	}
+//
+// # Copies
+//
+// Every value that crosses the wire is a copy. Results and GetValue are
+// decoded from bytes the server sent: changing them changes nothing on the
+// server. Change the shared object by calling its methods.
+//
+// # Errors
+//
+// Errors keep their meaning across the wire. Test them with errors.Is and
+// errors.As:
+//   - [*RemoteError]: the referent's method returned an error or panicked
+//     (with the server's stack). It unwraps to the sentinel the server-side
+//     error wrapped, when that sentinel is registered with package wire.
+//   - [ErrNoSuchMethod], [ErrBadArgument], [ErrUnknownTypeid],
+//     [ErrNoSuchObject]: the call itself was wrong.
+//   - [ErrConnectionLost]: the manager is gone; [ErrClosed]: the proxy was
+//     closed.
+//
+// A Proxy is safe for concurrent use by multiple goroutines.
+package proxy
