@@ -287,8 +287,30 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	if reply.Err != nil {
 		return nil, proxy.FromWire(reply.Err)
 	}
-	token := proxy.Token{Typeid: typeid, Address: address, ID: reply.ID}
+	token := proxy.Token{Typeid: typeid, Address: address, ID: reply.ID, Epoch: reply.Epoch}
 	return proxy.New(client, token, reply.Ref, reply.Exposed), nil
+}
+
+// Rebuild returns a working proxy for a token received from another process:
+// Python's RebuildProxy. The new proxy takes its own reference on the server,
+// through this manager's connection and with this manager's authkey; the
+// token itself carries no credentials.
+func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
+	m.mu.Lock()
+	client, address := m.client, m.address
+	m.mu.Unlock()
+	if client == nil {
+		return nil, m.notConnected("Rebuild " + t.Typeid)
+	}
+	var reply wire.RefReply
+	if err := client.Call(wire.ServiceName+".Incref", &wire.RefRequest{ID: t.ID, Epoch: t.Epoch}, &reply); err != nil {
+		return nil, rpcError("Rebuild "+t.Typeid, address, err)
+	}
+	if reply.Err != nil {
+		return nil, proxy.FromWire(reply.Err)
+	}
+	t.Address, t.Epoch = address, reply.Epoch
+	return proxy.New(client, t, reply.Ref, reply.Exposed), nil
 }
 
 // NumberOfObjects asks the server how many shared objects it holds:

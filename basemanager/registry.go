@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -28,12 +29,32 @@ func Exposed(methods ...string) RegisterOption {
 	return func(r *registration) { r.exposed = slices.Clone(methods) }
 }
 
+// Concurrent lets calls on objects of this typeid run at the same time: the
+// type does its own locking. Types with blocking methods need it (a Queue's
+// Get waiting for an item must not keep Put out); the shared types of
+// NewSyncManager are registered this way. By default calls on one object
+// are serialized.
+func Concurrent() RegisterOption {
+	return func(r *registration) { r.concurrent = true }
+}
+
+// MethodToTypeid makes the listed methods return proxies instead of copies:
+// the result of method m is shared as a new object of typeid
+// methodToTypeid[m] (which must be registered on the server, with a nil
+// callable if it is only made this way), and the caller gets a *proxy.Proxy
+// to it. Python's method_to_typeid=, as used for dict iteration.
+func MethodToTypeid(methodToTypeid map[string]string) RegisterOption {
+	return func(r *registration) { r.methodToTypeid = maps.Clone(methodToTypeid) }
+}
+
 // registration is one typeid: Python's registry entry
 // (callable, exposed, method_to_typeid, proxytype).
 type registration struct {
-	typeid   string
-	callable *signature // nil: declared only (a client that just connects)
-	exposed  []string   // nil: every exported method
+	typeid         string
+	callable       *signature        // nil: declared only (a client that just connects)
+	exposed        []string          // nil: every exported method
+	methodToTypeid map[string]string // methods whose results are shared, not copied
+	concurrent     bool              // calls are not serialized
 }
 
 // register validates callable and builds its registration.

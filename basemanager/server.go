@@ -6,6 +6,8 @@ package basemanager
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log"
@@ -38,15 +40,17 @@ type Server struct {
 	listener         net.Listener
 	address          string
 
+	epoch  uint64             // this run of the server, in every token: restarts make old tokens stale
 	ctx    context.Context    // cancelled by Stop; parent of every connection's context
 	cancel context.CancelFunc // Python's stop_event.set()
 
-	mu      sync.Mutex // guards the fields below
-	objects map[uint64]*object
-	byPtr   map[identity]*object // objects by referent identity, to share one entry per pointer
-	lastID  uint64               // ids are never reused
-	lastRef uint64
-	conns   map[net.Conn]struct{} // open connections, closed by Stop
+	mu       sync.Mutex // guards the fields below
+	objects  map[uint64]*object
+	byPtr    map[identity]*object // objects by referent identity, to share one entry per pointer
+	lastID   uint64               // ids are never reused
+	lastRef  uint64
+	lastConn uint64
+	conns    map[net.Conn]struct{} // open connections, closed by Stop
 
 	wg sync.WaitGroup // the accept loop's connection goroutines
 }
@@ -63,7 +67,8 @@ type object struct {
 
 	mu sync.Mutex // serializes calls to the referent
 
-	refs int // guarded by Server.mu
+	refs int      // guarded by Server.mu
+	held []uint64 // ids of objects this one keeps alive (proxies stored in it); guarded by Server.mu
 }
 
 // identity tells whether two callables returned the same referent: then
@@ -80,6 +85,7 @@ func newServer(registry map[string]*registration, address string, cfg *config) (
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
+		epoch:            randomEpoch(),
 		registry:         registry,
 		authkey:          cfg.authkey,
 		handshakeTimeout: cfg.handshakeTimeout,
@@ -217,8 +223,11 @@ func (s *Server) serveConn(conn net.Conn) {
 
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	sess := &session{server: s, ctx: ctx, refs: map[uint64]uint64{}}
-	defer sess.releaseAll()
+	s.mu.Lock()
+	s.lastConn++
+	sess := &session{server: s, conn: s.lastConn, ctx: ctx, refs: map[uint64]uint64{}, calls: map[uint64]context.CancelFunc{}}
+	s.mu.Unlock()
+	defer sess.end()
 
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
@@ -236,8 +245,12 @@ func (s *Server) logf(format string, args ...any) {
 // session is one authenticated connection and the references it holds.
 type session struct {
 	server *Server
+	conn   uint64            // the connection's number, for wire.Caller
 	ctx    context.Context   // cancelled when the connection ends or the server stops
 	refs   map[uint64]uint64 // ref -> object id; guarded by server.mu
+
+	mu    sync.Mutex                    // guards calls
+	calls map[uint64]context.CancelFunc // cancellable calls in flight; nil value: cancelled before it started
 }
 
 // create runs the callable registered under typeid and takes a reference to
@@ -324,8 +337,11 @@ func (sess *session) addRef(obj *object) uint64 {
 }
 
 // incref takes one more reference to the object with id: Python's incref.
-func (sess *session) incref(id uint64) (*object, uint64, error) {
+func (sess *session) incref(id, epoch uint64) (*object, uint64, error) {
 	s := sess.server
+	if err := s.checkEpoch(epoch, id); err != nil {
+		return nil, 0, err
+	}
 	s.mu.Lock()
 	obj := s.objects[id]
 	s.mu.Unlock()
@@ -350,17 +366,38 @@ func (sess *session) decref(ref uint64) error {
 	return nil
 }
 
-// releaseAll drops every reference the connection still holds, when it ends.
-func (sess *session) releaseAll() {
+// Abandoner is implemented by shared objects that hold something on behalf
+// of a connection, such as a lock's holder. When a connection ends, even
+// because its process was killed, the server calls Abandon with the
+// connection's number (wire.Caller.Conn) on every object that has it.
+type Abandoner interface {
+	Abandon(conn uint64)
+}
+
+// end runs when the connection is gone: it drops every reference the
+// connection still holds and tells the objects that track holders.
+func (sess *session) end() {
 	s := sess.server
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for ref, id := range sess.refs {
 		delete(sess.refs, ref)
 		s.dropRefLocked(id)
 	}
+	var abandoners []Abandoner
+	for _, obj := range s.objects {
+		if a, ok := obj.value.Interface().(Abandoner); ok {
+			abandoners = append(abandoners, a)
+		}
+	}
+	s.mu.Unlock()
+	// Outside s.mu: Abandon takes the object's own lock.
+	for _, a := range abandoners {
+		a.Abandon(sess.conn)
+	}
 }
 
+// dropRefLocked releases one reference to id, freeing the object at zero,
+// and with it the references it held (proxies stored inside it).
 func (s *Server) dropRefLocked(id uint64) {
 	obj := s.objects[id]
 	if obj == nil {
@@ -373,6 +410,9 @@ func (s *Server) dropRefLocked(id uint64) {
 	delete(s.objects, id)
 	if obj.key.p != nil {
 		delete(s.byPtr, obj.key)
+	}
+	for _, held := range obj.held {
+		s.dropRefLocked(held)
 	}
 }
 
@@ -423,29 +463,144 @@ func (s *Server) DebugInfo() string {
 }
 
 // call runs one method call on the object: the heart of Python's
-// serve_client. Calls on one referent are serialized by the object's lock.
-func (sess *session) call(req *wire.Request) (wire.Values, error) {
-	obj, err := sess.server.object(req.ID)
+// serve_client. Calls on one referent are serialized by the object's lock,
+// unless its typeid was registered Concurrent.
+func (sess *session) call(req *wire.Request) (wire.Values, []wire.Grant, error) {
+	s := sess.server
+	if err := s.checkEpoch(req.Epoch, req.ID); err != nil {
+		return wire.Values{}, nil, err
+	}
+	obj, err := s.object(req.ID)
 	if err != nil {
-		return wire.Values{}, err
+		return wire.Values{}, nil, err
 	}
 	vals, err := req.Args.Decode()
 	if err != nil {
-		return wire.Values{}, fmt.Errorf("basemanager: %s.%s: decoding arguments: %w", obj.reg.typeid, req.Method, err)
+		return wire.Values{}, nil, fmt.Errorf("basemanager: %s.%s: decoding arguments: %w", obj.reg.typeid, req.Method, err)
 	}
-	obj.mu.Lock()
-	defer obj.mu.Unlock()
+	ctx, done := sess.callContext(req)
+	defer done()
+
+	if !obj.reg.concurrent {
+		obj.mu.Lock()
+		defer obj.mu.Unlock()
+	}
+	s.holdProxies(obj, vals)
+	result, err := obj.dispatch(ctx, req.Method, vals)
+	if err != nil {
+		return wire.Values{}, nil, err
+	}
+	if typeid, ok := obj.reg.methodToTypeid[req.Method]; ok {
+		if result, err = sess.share(typeid, result); err != nil {
+			return wire.Values{}, nil, err
+		}
+	}
 	// The result is encoded before the lock is released: it may share memory
 	// with the referent (a slice, a map), and the next call may change it.
-	result, err := obj.dispatch(sess.ctx, req.Method, vals)
-	if err != nil {
-		return wire.Values{}, err
-	}
 	out, err := wire.Encode([]any{result})
 	if err != nil {
-		return wire.Values{}, fmt.Errorf("basemanager: %s.%s: encoding result %T: %w", obj.reg.typeid, req.Method, result, err)
+		return wire.Values{}, nil, fmt.Errorf("basemanager: %s.%s: encoding result %T: %w", obj.reg.typeid, req.Method, result, err)
 	}
-	return out, nil
+	return out, sess.grant(result), nil
+}
+
+// callContext is the context a method sees: the connection's, carrying the
+// caller, and cancellable by a Cancel request naming req.Call.
+func (sess *session) callContext(req *wire.Request) (context.Context, func()) {
+	ctx := wire.WithCaller(sess.ctx, wire.Caller{Conn: sess.conn, Ref: req.Ref})
+	if req.Call == 0 {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	sess.mu.Lock()
+	if _, early := sess.calls[req.Call]; early {
+		cancel() // the Cancel overtook the call
+	}
+	sess.calls[req.Call] = cancel
+	sess.mu.Unlock()
+	return ctx, func() {
+		sess.mu.Lock()
+		delete(sess.calls, req.Call)
+		sess.mu.Unlock()
+		cancel()
+	}
+}
+
+// cancel cancels the call numbered id on this connection, or remembers the
+// request if the call has not started yet.
+func (sess *session) cancel(id uint64) {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if cancel := sess.calls[id]; cancel != nil {
+		cancel()
+		return
+	}
+	sess.calls[id] = nil
+}
+
+// holdProxies makes obj keep alive the objects named by proxies among the
+// arguments (a proxy being stored in a shared dict, say): Python's
+// id_to_local_proxy_obj. The references are dropped when obj is freed.
+func (s *Server) holdProxies(obj *object, vals []any) {
+	wire.Each(vals, func(p *proxy.Proxy) {
+		t := p.Token()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		target := s.objects[t.ID]
+		if t.Epoch != s.epoch || target == nil || target == obj {
+			return // not ours, gone, or itself: a self-reference would never be freed
+		}
+		target.refs++
+		obj.held = append(obj.held, t.ID)
+	})
+}
+
+// grant takes a reference for the caller to every object named by a proxy
+// inside result, so the caller's side can attach them (see wire.Grant).
+func (sess *session) grant(result any) []wire.Grant {
+	var grants []wire.Grant
+	wire.Each(result, func(p *proxy.Proxy) {
+		t := p.Token()
+		if t.Epoch != sess.server.epoch {
+			return
+		}
+		if obj, ref, err := sess.incref(t.ID, t.Epoch); err == nil {
+			grants = append(grants, wire.Grant{ID: obj.id, Ref: ref, Exposed: obj.exposed})
+		}
+	})
+	return grants
+}
+
+// share registers value as a new object of typeid and returns a proxy to it
+// with no reference yet: grant takes the caller's. Python's #PROXY reply.
+func (sess *session) share(typeid string, value any) (any, error) {
+	s := sess.server
+	reg := s.registry[typeid]
+	if reg == nil {
+		return nil, fmt.Errorf("basemanager: method_to_typeid: typeid %q is not registered on the server: %w", typeid, proxy.ErrUnknownTypeid)
+	}
+	v := reflect.ValueOf(value)
+	if !v.IsValid() || isNilPointer(v) {
+		return nil, nil
+	}
+	obj := s.adopt(reg, v)
+	return proxy.New(nil, proxy.Token{Typeid: typeid, Address: s.address, ID: obj.id, Epoch: s.epoch}, 0, obj.exposed), nil
+}
+
+// checkEpoch refuses a token from another run of the server, whose ids
+// would name unrelated objects here.
+func (s *Server) checkEpoch(epoch, id uint64) error {
+	if epoch != 0 && epoch != s.epoch {
+		return fmt.Errorf("basemanager: object %d: the proxy's token is from an earlier run of the server at %s "+
+			"(Connect again and get new proxies): %w", id, s.address, proxy.ErrStaleProxy)
+	}
+	return nil
+}
+
+func randomEpoch() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:]) | 1 // never 0, which means "unchecked"
 }
 
 // dispatch finds the method by name and calls it by reflection. The caller

@@ -19,8 +19,8 @@ type service struct {
 
 // Call runs one method of a shared object: Python's serve_client loop body.
 func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
-	result, err := s.sess.call(req)
-	reply.Result, reply.Err = result, toWire(err)
+	result, grants, err := s.sess.call(req)
+	reply.Result, reply.Grants, reply.Err = result, grants, toWire(err)
 	return nil
 }
 
@@ -31,7 +31,7 @@ func (s *service) Create(req *wire.CreateRequest, reply *wire.RefReply) error {
 	if err == nil {
 		var obj *object
 		if obj, reply.Ref, err = s.sess.create(req.Typeid, vals); err == nil {
-			reply.ID, reply.Exposed = obj.id, obj.exposed
+			reply.ID, reply.Epoch, reply.Exposed = obj.id, s.sess.server.epoch, obj.exposed
 		}
 	}
 	reply.Err = toWire(err)
@@ -41,9 +41,9 @@ func (s *service) Create(req *wire.CreateRequest, reply *wire.RefReply) error {
 // Incref takes a new reference to an existing object, for a proxy rebuilt
 // from a Token: Python's incref.
 func (s *service) Incref(req *wire.RefRequest, reply *wire.RefReply) error {
-	obj, ref, err := s.sess.incref(req.ID)
+	obj, ref, err := s.sess.incref(req.ID, req.Epoch)
 	if err == nil {
-		reply.ID, reply.Ref, reply.Exposed = obj.id, ref, obj.exposed
+		reply.ID, reply.Epoch, reply.Ref, reply.Exposed = obj.id, s.sess.server.epoch, ref, obj.exposed
 	}
 	reply.Err = toWire(err)
 	return nil
@@ -52,6 +52,13 @@ func (s *service) Incref(req *wire.RefRequest, reply *wire.RefReply) error {
 // Decref releases a reference: Python's decref.
 func (s *service) Decref(req *wire.RefRequest, _ *wire.Empty) error {
 	return s.sess.decref(req.Ref)
+}
+
+// Cancel cancels the context of a call in flight on this connection, so a
+// blocked method (a Queue's Get, a Lock's Acquire) stops waiting.
+func (s *service) Cancel(req *wire.CancelRequest, _ *wire.Empty) error {
+	s.sess.cancel(req.Call)
+	return nil
 }
 
 // Dummy does nothing: Connect calls it to check the connection works.

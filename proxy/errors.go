@@ -4,6 +4,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -103,4 +104,52 @@ func transportError(op string, t Token, err error) error {
 			op, t.Address, ErrConnectionLost, err)
 	}
 	return fmt.Errorf("proxy: %s: %w", op, err)
+}
+
+// Errors of the shared types (SyncManager's typeids). They travel across
+// the wire: a *RemoteError from a shared type's method unwraps to them.
+var (
+	// ErrEmpty: Queue.Get found no item in time (Python's queue.Empty).
+	ErrEmpty = errors.New("queue empty")
+	// ErrFull: Queue.Put found no room in time (Python's queue.Full).
+	ErrFull = errors.New("queue full")
+	// ErrBrokenBarrier: the barrier was aborted, reset or timed out while
+	// waiting (Python's threading.BrokenBarrierError).
+	ErrBrokenBarrier = errors.New("broken barrier")
+	// ErrNotOwner: releasing a lock this handle does not hold, or waiting on
+	// or notifying a condition without holding it (Python's RuntimeError).
+	ErrNotOwner = errors.New("not the owner")
+	// ErrReleasedTooMany: a BoundedSemaphore released above its initial value
+	// (Python's ValueError "Semaphore released too many times").
+	ErrReleasedTooMany = errors.New("semaphore released too many times")
+	// ErrChangedDuringIteration: the dict changed size while an iterator
+	// walked it (Python's RuntimeError).
+	ErrChangedDuringIteration = errors.New("changed during iteration")
+	// ErrKeyNotFound: no such key in a dict, attribute in a namespace, or
+	// index in a list (Python's KeyError, AttributeError, IndexError).
+	ErrKeyNotFound = errors.New("key not found")
+	// ErrStopIteration: an iterator is exhausted (Python's StopIteration).
+	ErrStopIteration = errors.New("iteration stopped")
+	// ErrAbandoned: a lock was acquired, but its previous holder's connection
+	// ended without releasing it; what it protects may be inconsistent. The
+	// acquire itself succeeded (like a Windows abandoned mutex).
+	ErrAbandoned = errors.New("lock abandoned by a dead client")
+	// ErrStaleProxy: the proxy's token comes from an earlier run of the
+	// manager's server; the object it named is gone.
+	ErrStaleProxy = errors.New("stale proxy: the manager restarted")
+)
+
+func init() {
+	wire.RegisterCode("empty", ErrEmpty)
+	wire.RegisterCode("full", ErrFull)
+	wire.RegisterCode("broken-barrier", ErrBrokenBarrier)
+	wire.RegisterCode("not-owner", ErrNotOwner)
+	wire.RegisterCode("released-too-many", ErrReleasedTooMany)
+	wire.RegisterCode("changed-during-iteration", ErrChangedDuringIteration)
+	wire.RegisterCode("key-not-found", ErrKeyNotFound)
+	wire.RegisterCode("stop-iteration", ErrStopIteration)
+	wire.RegisterCode("abandoned", ErrAbandoned)
+	wire.RegisterCode("stale-proxy", ErrStaleProxy)
+	wire.RegisterCode("canceled", context.Canceled)
+	wire.RegisterCode("deadline-exceeded", context.DeadlineExceeded)
 }

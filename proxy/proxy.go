@@ -4,12 +4,15 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"net/rpc"
 	"reflect"
 	"sync/atomic"
+	"time"
 
 	"gomanager/proxy/wire"
 )
@@ -47,21 +50,49 @@ func (p *Proxy) CallMethod(method string, args ...any) (any, error) {
 	return p.CallMethodContext(context.Background(), method, args...)
 }
 
-// CallMethodContext is like CallMethod but gives up waiting when ctx is done,
-// returning ctx.Err(). The connection stays usable.
+// CallMethodContext is like CallMethod but gives up when ctx is done. The
+// server is asked to cancel the call: a method that takes a context (every
+// blocking method of the shared types) stops waiting, and CallMethodContext
+// returns ctx.Err(). If the call completed anyway, its result is returned,
+// so an operation that happened is never reported as not having happened.
+// The connection stays usable.
 func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...any) (any, error) {
 	op := p.token.Typeid + "." + method
-	if p.closed.Load() {
-		return nil, fmt.Errorf("proxy: %s: %w (get a new proxy from the manager)", op, ErrClosed)
+	if err := p.usable(op); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("proxy: %s: %w", op, err)
 	}
 	vals, err := wire.Encode(args)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %s: encoding arguments: %w", op, err)
 	}
-	req := wire.Request{ID: p.token.ID, Ref: p.ref, Method: method, Args: vals}
+	req := wire.Request{ID: p.token.ID, Epoch: p.token.Epoch, Ref: p.ref, Method: method, Args: vals}
+	if ctx.Done() != nil {
+		req.Call = nextCall.Add(1)
+	}
 	var reply wire.Reply
-	if err := p.call(ctx, op, "Call", &req, &reply); err != nil {
-		return nil, err
+	c := p.client.Go(wire.ServiceName+".Call", &req, &reply, make(chan *rpc.Call, 1))
+	select {
+	case <-c.Done:
+	case <-ctx.Done():
+		// Ask the server to stop the call, then learn how it ended: the
+		// reply follows at once unless the server is wedged.
+		p.client.Go(wire.ServiceName+".Cancel", &wire.CancelRequest{Call: req.Call}, &wire.Empty{}, make(chan *rpc.Call, 1))
+		t := time.NewTimer(cancelGrace)
+		defer t.Stop()
+		select {
+		case <-c.Done:
+			if c.Error != nil || reply.Err != nil {
+				return nil, fmt.Errorf("proxy: %s: %w", op, ctx.Err())
+			}
+		case <-t.C:
+			return nil, fmt.Errorf("proxy: %s: %w", op, ctx.Err())
+		}
+	}
+	if c.Error != nil {
+		return nil, transportError(op, p.token, c.Error)
 	}
 	if reply.Err != nil {
 		return nil, FromWire(reply.Err)
@@ -73,22 +104,59 @@ func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...an
 	if len(results) == 0 {
 		return nil, nil
 	}
+	p.adopt(results[0], reply.Grants)
 	return results[0], nil
 }
 
-// call runs one request of the manager's rpc service, honouring ctx.
-func (p *Proxy) call(ctx context.Context, op, method string, args, reply any) error {
-	c := p.client.Go(wire.ServiceName+"."+method, args, reply, make(chan *rpc.Call, 1))
-	select {
-	case <-c.Done:
-		if c.Error != nil {
-			return transportError(op, p.token, c.Error)
-		}
-		return nil
-	case <-ctx.Done():
-		// net/rpc delivers the late reply to c.Done, which has room for it.
-		return fmt.Errorf("proxy: %s: %w", op, ctx.Err())
+// cancelGrace bounds the wait for a cancelled call's reply.
+const cancelGrace = 2 * time.Second
+
+// nextCall numbers calls that may be cancelled, process-wide.
+var nextCall atomic.Uint64
+
+// usable reports why the proxy cannot make calls, if it cannot.
+func (p *Proxy) usable(op string) error {
+	if p.closed.Load() {
+		return fmt.Errorf("proxy: %s: %w (get a new proxy from the manager)", op, ErrClosed)
 	}
+	if p.client == nil {
+		return fmt.Errorf("proxy: %s: %w: this proxy was decoded from data and has no connection "+
+			"(rebuild it with the manager's Rebuild(token))", op, ErrClosed)
+	}
+	return nil
+}
+
+// adopt turns the proxies decoded from a result into working ones: each
+// gets this proxy's connection and one of the references the server took
+// for it. Grants nobody claims are released.
+func (p *Proxy) adopt(v any, grants []wire.Grant) {
+	if len(grants) == 0 {
+		return
+	}
+	wire.Each(v, func(q *Proxy) {
+		if q.client != nil {
+			return
+		}
+		for i, g := range grants {
+			if g.ID == q.token.ID {
+				q.client, q.ref, q.exposed = p.client, g.Ref, g.Exposed
+				q.token.Address = p.token.Address // the address this side can reach
+				grants = append(grants[:i], grants[i+1:]...)
+				return
+			}
+		}
+	})
+	for _, g := range grants {
+		p.client.Go(wire.ServiceName+".Decref", &wire.RefRequest{ID: g.ID, Ref: g.Ref}, &wire.Empty{}, make(chan *rpc.Call, 1))
+	}
+}
+
+// call runs one control request of the manager's rpc service.
+func (p *Proxy) call(op, method string, args, reply any) error {
+	if err := p.client.Call(wire.ServiceName+"."+method, args, reply); err != nil {
+		return transportError(op, p.token, err)
+	}
+	return nil
 }
 
 // Call calls method on the referent and returns its result as a T: a typed
@@ -187,10 +255,36 @@ func (p *Proxy) Close() error {
 		return nil
 	}
 	op := p.token.Typeid + ".Close"
+	if p.client == nil {
+		return nil
+	}
 	var reply wire.Empty
-	err := p.call(context.Background(), op, "Decref", &wire.RefRequest{ID: p.token.ID, Ref: p.ref}, &reply)
+	err := p.call(op, "Decref", &wire.RefRequest{ID: p.token.ID, Ref: p.ref}, &reply)
 	if errors.Is(err, ErrConnectionLost) {
 		return nil
 	}
 	return err
 }
+
+// GobEncode lets a proxy travel inside a value, for example stored in a
+// shared dict: it travels as its token, like a pickled Python proxy. The
+// server keeps the object alive while a shared object holds the proxy.
+func (p *Proxy) GobEncode() ([]byte, error) {
+	t := p.token
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(wire.ProxyRef{Typeid: t.Typeid, Address: t.Address, ID: t.ID, Epoch: t.Epoch})
+	return buf.Bytes(), err
+}
+
+// GobDecode rebuilds a proxy from its token. The result has no connection
+// until the side that received it attaches one (replies do this by themselves).
+func (p *Proxy) GobDecode(b []byte) error {
+	var r wire.ProxyRef
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&r); err != nil {
+		return err
+	}
+	p.token = Token{Typeid: r.Typeid, Address: r.Address, ID: r.ID, Epoch: r.Epoch}
+	return nil
+}
+
+func init() { gob.Register(&Proxy{}) }

@@ -12,6 +12,7 @@ type Token struct {
 	Typeid  string // the name the object's callable was registered under
 	Address string // the manager's "host:port"
 	ID      uint64 // the object's id in that manager; never reused
+	Epoch   uint64 // which run of that manager's server: a restarted server refuses old tokens
 }
 
 // String formats the token as Python's repr does.

@@ -14,6 +14,7 @@ package wire
 
 import (
 	"bytes"
+	"context"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -36,15 +37,43 @@ const (
 // Request is one method call: Python's (ident, methodname, args, kwds).
 type Request struct {
 	ID     uint64 // the shared object
+	Epoch  uint64 // the server instance the proxy's token came from (0: unchecked)
 	Ref    uint64 // the reference (proxy) making the call
+	Call   uint64 // a caller-chosen id that Cancel can name; 0 if never cancelled
 	Method string
 	Args   Values
 }
 
 // Reply answers a Request: Python's ('#RETURN', value) or ('#ERROR', exc).
 type Reply struct {
-	Result Values // one value: the method's result (several results arrive as []any)
-	Err    *Error // non-nil when the call failed
+	Result Values  // one value: the method's result (several results arrive as []any)
+	Grants []Grant // references taken for the caller, one per proxy inside Result
+	Err    *Error  // non-nil when the call failed
+}
+
+// Grant is a reference the server took on the caller's behalf for a proxy
+// found in a result (a proxy stored in a shared dict, or one a method
+// returns, Python's #PROXY reply). The caller's side attaches each grant to
+// the matching decoded proxy, so the object cannot be freed in between.
+type Grant struct {
+	ID      uint64
+	Ref     uint64
+	Exposed []string
+}
+
+// ProxyRef is how a proxy travels inside a value: plain data, like Python's
+// pickled Token. The receiving side turns it back into a working proxy.
+type ProxyRef struct {
+	Typeid  string
+	Address string
+	ID      uint64
+	Epoch   uint64
+}
+
+// CancelRequest asks the server to cancel the context of the call with the
+// given Request.Call id, made on the same connection.
+type CancelRequest struct {
+	Call uint64
 }
 
 // CreateRequest asks the server to call the callable registered under
@@ -58,6 +87,7 @@ type CreateRequest struct {
 // connection that asked for it until it is released with Decref.
 type RefReply struct {
 	ID      uint64
+	Epoch   uint64 // the server instance, for the token
 	Ref     uint64
 	Exposed []string // the methods a proxy may call, sorted
 	Err     *Error
@@ -65,8 +95,9 @@ type RefReply struct {
 
 // RefRequest names one reference (Decref) or one object (Incref).
 type RefRequest struct {
-	ID  uint64
-	Ref uint64
+	ID    uint64
+	Epoch uint64
+	Ref   uint64
 }
 
 // Empty is the argument or reply of requests that carry nothing.
@@ -188,4 +219,77 @@ func IsScalarType(t reflect.Type) bool {
 		return t.Elem().Kind() == reflect.Uint8 && t.Elem().PkgPath() == ""
 	}
 	return false
+}
+
+// Caller identifies who makes a call: the connection and the reference
+// (proxy) it comes through. Shared objects that track owners, such as an
+// RLock, read it from the context passed to their methods.
+type Caller struct {
+	Conn uint64 // the connection; all its holds are abandoned when it ends
+	Ref  uint64 // the reference (one proxy, Python's "client thread")
+}
+
+type callerKey struct{}
+
+// WithCaller returns a context carrying c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller the server stored in ctx, or the zero Caller.
+func CallerFrom(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
+	return c
+}
+
+func init() {
+	// Composite types common enough to travel without asking the user.
+	gob.Register(map[string]any{})
+	gob.Register(map[any]any{})
+	gob.Register([]any{})
+	gob.Register(map[string]int{})
+	gob.Register(map[string]string{})
+}
+
+// Each calls fn for every value of type T found in v, looking through
+// interfaces, pointers, slices, arrays, map values and exported struct
+// fields. Both sides use it to find the proxies inside a value.
+func Each[T any](v any, fn func(T)) {
+	each(reflect.ValueOf(v), reflect.TypeFor[T](), func(x reflect.Value) { fn(x.Interface().(T)) }, 0)
+}
+
+func each(v reflect.Value, t reflect.Type, fn func(reflect.Value), depth int) {
+	if !v.IsValid() || depth > 64 {
+		return
+	}
+	if v.Type() == t {
+		fn(v)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer:
+		if !v.IsNil() {
+			each(v.Elem(), t, fn, depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		if IsScalarType(v.Type().Elem()) {
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			each(v.Index(i), t, fn, depth+1)
+		}
+	case reflect.Map:
+		if IsScalarType(v.Type().Elem()) {
+			return
+		}
+		for it := v.MapRange(); it.Next(); {
+			each(it.Value(), t, fn, depth+1)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				each(v.Field(i), t, fn, depth+1)
+			}
+		}
+	}
 }
