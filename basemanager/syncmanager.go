@@ -1,0 +1,35 @@
+// syncmanager.go mirrors SyncManager in Python's managers.py: a manager with
+// the shared types registered (Queue, Lock, dict, list, ...). The types
+// themselves live in package sharedtypes; their typed client handles in
+// package proxy.
+
+package basemanager
+
+// syncType is one typeid SyncManager registers.
+type syncType struct {
+	typeid   string
+	callable any // nil: made only by other objects' methods (MethodToTypeid)
+	opts     []RegisterOption
+}
+
+// NewSyncManager returns a manager with Python's SyncManager typeids
+// registered, under Python's names: Queue, JoinableQueue, Event, Lock,
+// RLock, Semaphore, BoundedSemaphore, Condition, Barrier, dict, list, Value,
+// Namespace (and Iterator, made by dict and list iteration). Every shared
+// type does its own locking, so blocking calls (a Queue's Get, a Lock's
+// Acquire) never hold up other callers.
+//
+// Use it on both sides: the serving side runs the types, the connecting side
+// only needs the names. Typed handles are made with package proxy, for
+// example proxy.NewQueue[int](m, 0) or proxy.NewDict[string, int](m).
+func NewSyncManager(address string, opts ...Option) *Manager {
+	m := New(address, opts...)
+	for _, types := range [][]syncType{primitiveTypes, containerTypes} {
+		for _, t := range types {
+			if err := m.Register(t.typeid, t.callable, append(t.opts, Concurrent())...); err != nil {
+				panic(err) // the table is fixed: a failure here is a bug
+			}
+		}
+	}
+	return m
+}
