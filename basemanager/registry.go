@@ -84,7 +84,7 @@ func register(typeid string, callable any, opts ...RegisterOption) (*registratio
 		for _, name := range r.exposed {
 			if info.methods[name] == nil {
 				return nil, fmt.Errorf("basemanager: Register %q: Exposed(%q): %s has no exported method %q%s",
-					typeid, name, t, name, info.hint(name))
+					typeid, name, t, name, hint(info.names, name))
 			}
 		}
 	}
@@ -235,10 +235,10 @@ func methodsOf(t reflect.Type) *typeInfo {
 	return actual.(*typeInfo)
 }
 
-// hint suggests an exposed method whose name differs from name only in case,
-// the usual slip when reading Python (capitalize) next to Go (Capitalize).
-func (info *typeInfo) hint(name string) string {
-	for _, n := range info.names {
+// hint suggests one of names that differs from name only in case, the
+// usual slip when reading Python (capitalize) next to Go (Capitalize).
+func hint(names []string, name string) string {
+	for _, n := range names {
 		if strings.EqualFold(n, name) {
 			return fmt.Sprintf(" (did you mean %q? Go method names are capitalized)", n)
 		}

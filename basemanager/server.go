@@ -617,7 +617,7 @@ func (obj *object) dispatch(ctx context.Context, method string, vals []any) (any
 	sig := obj.info.methods[method]
 	if sig == nil || !obj.reg.isExposed(method) {
 		return nil, fmt.Errorf("basemanager: %s has no exposed method %q%s (exposed: %s): %w",
-			obj.reg.typeid, method, obj.info.hint(method), strings.Join(obj.exposed, ", "), proxy.ErrNoSuchMethod)
+			obj.reg.typeid, method, hint(obj.exposed, method), strings.Join(obj.exposed, ", "), proxy.ErrNoSuchMethod)
 	}
 	results, err := invoke(ctx, sig, obj.value, obj.reg.typeid, vals)
 	if err != nil {
