@@ -353,9 +353,18 @@ func (m *Manager) notConnected(op string) error {
 
 // rpcError explains a failed request of the manager's own.
 func rpcError(op, address string, err error) error {
-	if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if connectionLost(err) {
 		return fmt.Errorf("basemanager: %s: manager at %s is unreachable (has it stopped? Connect again): %w: %w",
 			op, address, proxy.ErrConnectionLost, err)
 	}
 	return fmt.Errorf("basemanager: %s: %w", op, err)
+}
+
+// connectionLost reports whether an error from net/rpc means the connection
+// is gone: closed (rpc.ErrShutdown, EOF) or broken under a call in flight
+// (a network error: a reset, or a read from a connection closed meanwhile).
+func connectionLost(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
 }

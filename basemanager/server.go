@@ -233,7 +233,26 @@ func (s *Server) serveConn(conn net.Conn) {
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug
 	}
-	srv.ServeConn(conn) // returns when the connection closes, after in-flight calls
+	// ServeConn returns when the connection closes, but only after the calls
+	// in flight: so the session's context must be cancelled as soon as the
+	// client is gone, not when ServeConn returns, or a method waiting on it
+	// would wait (and hold the connection's references) until Stop.
+	srv.ServeConn(cancelOnEOF{conn, cancel})
+}
+
+// cancelOnEOF is a connection that cancels its session's context when
+// reading from it fails: the client has closed it, or it broke.
+type cancelOnEOF struct {
+	net.Conn
+	cancel context.CancelFunc
+}
+
+func (c cancelOnEOF) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.cancel()
+	}
+	return n, err
 }
 
 func (s *Server) logf(format string, args ...any) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/rpc"
 	"strings"
 
@@ -99,7 +100,7 @@ func FromWire(e *wire.Error) error {
 // transportError explains a failure of net/rpc itself: the connection broke,
 // or the rpc layer refused the request.
 func transportError(op string, t Token, err error) error {
-	if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if connectionLost(err) {
 		return fmt.Errorf("proxy: %s: manager at %s is unreachable (has it stopped? Connect again to get new proxies): %w: %w",
 			op, t.Address, ErrConnectionLost, err)
 	}
@@ -152,4 +153,13 @@ func init() {
 	wire.RegisterCode("stale-proxy", ErrStaleProxy)
 	wire.RegisterCode("canceled", context.Canceled)
 	wire.RegisterCode("deadline-exceeded", context.DeadlineExceeded)
+}
+
+// connectionLost reports whether an error from net/rpc means the connection
+// is gone: closed (rpc.ErrShutdown, EOF) or broken under a call in flight
+// (a network error: a reset, or a read from a connection closed meanwhile).
+func connectionLost(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
 }
