@@ -87,10 +87,9 @@ func newPairAt(t *testing.T, address string, types []typeid, opts ...basemanager
 }
 
 // connect returns another client manager, connected to the pair's server.
-// extra options are applied after the pair's own.
-func (p *pair) connect(t *testing.T, extra ...basemanager.Option) *basemanager.Manager {
+func (p *pair) connect(t *testing.T) *basemanager.Manager {
 	t.Helper()
-	c := basemanager.New(p.srv.Address(), append(append([]basemanager.Option{}, p.opts...), extra...)...)
+	c := basemanager.New(p.srv.Address(), p.opts...)
 	for _, ty := range p.types {
 		if err := c.Register(ty.name, nil); err != nil {
 			t.Fatalf("client Register %q: %v", ty.name, err)
@@ -139,18 +138,16 @@ func within(t *testing.T, what string, f func() error) error {
 	}
 }
 
-// eventually polls cond until it holds, failing the test after waitLimit.
-// Use it only where the server reacts to an event the test cannot observe
-// directly (a connection it noticed was closed); everything else waits on
-// channels.
-func eventually(t *testing.T, what string, cond func() bool) {
+// receive waits for one value from c, failing the test after waitLimit.
+func receive[T any](t *testing.T, c <-chan T, what string) T {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up after %v waiting until %s", waitLimit, what)
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(waitLimit):
+		t.Fatalf("gave up after %v waiting for %s", waitLimit, what)
+		var zero T
+		return zero
 	}
 }
 
