@@ -54,7 +54,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // fuzzTarget is a shared object for FuzzRequest with methods of many shapes.
 type fuzzTarget struct{ m map[string]int }
 
-func (f *fuzzTarget) Set(k string, v int)        { f.m[k] = v }
+func (f *fuzzTarget) Set(k string, v int)       { f.m[k] = v }
 func (f *fuzzTarget) Get(k string) (int, error) { return f.m[k], nil }
 func (f *fuzzTarget) Sum(xs ...float64) float64 {
 	s := 0.0
@@ -63,7 +63,7 @@ func (f *fuzzTarget) Sum(xs ...float64) float64 {
 	}
 	return s
 }
-func (f *fuzzTarget) Boom(msg string) { panic(msg) }
+func (f *fuzzTarget) Boom(msg string)        { panic(msg) }
 func (f *fuzzTarget) Ptr(p *fuzzTarget) bool { return p != nil }
 
 // FuzzRequest sends an arbitrary authenticated request (typeid, method,
