@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"time"
 )
 
 // The handshake's messages, byte for byte as Python 3.12 sends them.
@@ -20,6 +22,7 @@ const (
 	challengePrefix = "#CHALLENGE#"
 	welcomeMessage  = "#WELCOME#"
 	failureMessage  = "#FAILURE#"
+	busyMessage     = "#BUSY#" // ours: sent instead of a challenge when the server is full
 	digestPrefix    = "{sha256}"
 	challengeSize   = 40  // random bytes in a challenge (Python's MESSAGE_LENGTH)
 	maxAuthMessage  = 256 // longest message read while the peer is unauthenticated
@@ -70,6 +73,9 @@ func answerChallenge(rw io.ReadWriter, key []byte) error {
 	if err != nil {
 		return err
 	}
+	if string(msg) == busyMessage {
+		return fmt.Errorf("the server has as many connections as it allows (try again later): %w", ErrTooManyConnections)
+	}
 	challenge, ok := bytes.CutPrefix(msg, []byte(challengePrefix))
 	if !ok || !bytes.HasPrefix(challenge, []byte(digestPrefix)) || len(challenge) < len(digestPrefix)+20 {
 		return fmt.Errorf("malformed challenge (is the peer a gomanager or Python 3.12+ manager?): %w", ErrAuthentication)
@@ -94,6 +100,15 @@ func digest(key, challenge []byte) []byte {
 	mac := hmac.New(sha256.New, key)
 	mac.Write(challenge)
 	return mac.Sum([]byte(digestPrefix))
+}
+
+// refuseBusy tells a connection the server is full, then closes it. The
+// write is small and bounded by a deadline, so the accept loop never waits
+// long on it.
+func refuseBusy(conn net.Conn) {
+	conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	writeFrame(conn, []byte(busyMessage))
+	conn.Close()
 }
 
 // writeFrame sends one message: a 4-byte big-endian length, then the

@@ -148,9 +148,9 @@ func TestHandshakeSpeaksPython312(t *testing.T) {
 
 	// 3. Authenticated: net/rpc from here on.
 	conn.SetDeadline(time.Time{})
-	client := rpc.NewClient(conn)
+	client := rpc.NewClientWithCodec(basemanager.NewClientCodec(conn))
 	done := make(chan error, 1)
-	go func() { done <- client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &wire.Empty{}) }()
+	go func() { done <- client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, new(uint64)) }()
 	if err := receive(t, done, "the rpc call after the handshake"); err != nil {
 		t.Errorf("rpc after the handshake: %v", err)
 	}

@@ -22,6 +22,10 @@ var (
 	// (Python's ProcessError "Manager has shut down").
 	ErrShutDown = errors.New("manager has shut down")
 
+	// ErrTooManyConnections: the server refused the connection because it has
+	// as many as WithMaxConnections allows.
+	ErrTooManyConnections = errors.New("too many connections")
+
 	// ErrAlreadyStarted: Start was called twice (Python's ProcessError
 	// "Already started server").
 	ErrAlreadyStarted = errors.New("manager already started")

@@ -105,7 +105,7 @@ func FuzzRequest(f *testing.F) {
 		if err := clientHandshake(client, nil); err != nil {
 			t.Fatal(err)
 		}
-		c := rpc.NewClient(client)
+		c := rpc.NewClientWithCodec(NewClientCodec(client))
 		vals := wire.Values{Gob: args}
 		if scalars {
 			vals = wire.Values{Scalars: []any{string(args), len(args)}}
@@ -122,7 +122,7 @@ func FuzzRequest(f *testing.F) {
 			}
 		}
 		// The connection still works after whatever happened.
-		if err := c.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &wire.Empty{}); err != nil {
+		if err := c.Call(wire.ServiceName+".Dummy", &wire.Empty{}, new(uint64)); err != nil {
 			t.Fatalf("connection broken after the request: %v", err)
 		}
 	})

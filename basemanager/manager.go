@@ -5,9 +5,9 @@ package basemanager
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/rpc"
@@ -26,7 +26,40 @@ type config struct {
 	authkey          []byte        // nil: no authentication secret (loopback only)
 	handshakeTimeout time.Duration // default 10s
 	dialTimeout      time.Duration // default 10s
+	maxMessageSize   int           // default DefaultMaxMessageSize
+	maxConnections   int           // default DefaultMaxConnections
+	tls              *tls.Config   // nil: plain TCP
 	logger           *log.Logger   // default log.Default()
+}
+
+// DefaultMaxConnections is how many connections a server keeps open at once
+// unless WithMaxConnections says otherwise.
+const DefaultMaxConnections = 4096
+
+// WithMaxMessageSize sets the largest rpc message either side accepts or
+// sends, in bytes; a larger one closes the connection with
+// ErrMessageTooLarge. The default is DefaultMaxMessageSize (64 MiB).
+// During authentication the limit is always 256 bytes, as in Python.
+func WithMaxMessageSize(n int) Option {
+	return func(c *config) { c.maxMessageSize = n }
+}
+
+// WithMaxConnections sets how many connections a server keeps open at once,
+// counting those still authenticating. Further connections are refused at
+// once: Connect fails with ErrTooManyConnections. The default is
+// DefaultMaxConnections (4096).
+func WithMaxConnections(n int) Option {
+	return func(c *config) { c.maxConnections = n }
+}
+
+// WithTLS runs every connection over TLS with cfg: the server's
+// certificates on the serving side, the trusted roots (and client
+// certificates, for mutual TLS) on the connecting side. It combines with
+// WithAuthKey: TLS encrypts and authenticates the server, the authkey
+// handshake then runs inside it. A client's cfg without ServerName gets the
+// host of the manager's address.
+func WithTLS(cfg *tls.Config) Option {
+	return func(c *config) { c.tls = cfg }
 }
 
 // WithAuthKey sets the secret both sides prove they know before any request
@@ -62,6 +95,7 @@ type Manager struct {
 	clients  []*rpc.Client // every connection opened, closed by Shutdown
 	server   *Server       // the server Start runs in this process
 	served   chan error    // ServeForever's result, for Shutdown
+	epoch    uint64        // the epoch of the server client is connected to
 	started  bool
 	shutDown bool
 }
@@ -70,7 +104,13 @@ type Manager struct {
 // address means 127.0.0.1 on a free port; the port is resolved by GetServer
 // or Start, and Address reports it. Python's BaseManager(address, authkey).
 func New(address string, opts ...Option) *Manager {
-	cfg := config{handshakeTimeout: 10 * time.Second, dialTimeout: 10 * time.Second, logger: log.Default()}
+	cfg := config{
+		handshakeTimeout: 10 * time.Second,
+		dialTimeout:      10 * time.Second,
+		maxMessageSize:   DefaultMaxMessageSize,
+		maxConnections:   DefaultMaxConnections,
+		logger:           log.Default(),
+	}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -208,9 +248,9 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 	}
 	backoff := 5 * time.Millisecond
 	for {
-		client, err := dial(ctx, address, &m.cfg)
+		client, epoch, err := dial(ctx, address, &m.cfg)
 		if err == nil {
-			return m.adopt(client)
+			return m.adopt(client, epoch)
 		}
 		if !retry || !errors.Is(err, syscall.ECONNREFUSED) {
 			return err
@@ -227,38 +267,56 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 }
 
 // adopt makes client the manager's current connection.
-func (m *Manager) adopt(client *rpc.Client) error {
+func (m *Manager) adopt(client *rpc.Client, epoch uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.shutDown {
 		client.Close()
 		return fmt.Errorf("basemanager: connect: %w", ErrShutDown)
 	}
-	m.client = client
+	m.client, m.epoch = client, epoch
 	m.clients = append(m.clients, client)
 	return nil
 }
 
+// Epoch returns the epoch of the server the manager is connected to: a
+// random number drawn when that server started, carried in every token.
+// It is 0 before Connect. (It makes the manager a proxy.EpochSource.)
+func (m *Manager) Epoch() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.epoch
+}
+
 // dial opens an authenticated rpc connection to address and checks it with
-// the dummy request.
-func dial(ctx context.Context, address string, cfg *config) (*rpc.Client, error) {
-	d := net.Dialer{Timeout: cfg.dialTimeout}
+// the dummy request, which also reports the server's epoch.
+func dial(ctx context.Context, address string, cfg *config) (*rpc.Client, uint64, error) {
+	d := net.Dialer{Timeout: cfg.dialTimeout} // TCP keep-alive is on by default
 	conn, err := d.DialContext(ctx, "tcp", address)
 	if err != nil {
-		return nil, fmt.Errorf("basemanager: connect to %s: %w (is the server running?)", address, err)
+		return nil, 0, fmt.Errorf("basemanager: connect to %s: %w (is the server running?)", address, err)
+	}
+	if cfg.tls != nil {
+		tc := cfg.tls
+		if tc.ServerName == "" {
+			tc = tc.Clone()
+			tc.ServerName, _, _ = net.SplitHostPort(address)
+		}
+		conn = tls.Client(conn, tc)
 	}
 	conn.SetDeadline(time.Now().Add(cfg.handshakeTimeout))
 	if err := clientHandshake(conn, cfg.authkey); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("basemanager: connect to %s: %w", address, err)
+		return nil, 0, fmt.Errorf("basemanager: connect to %s: %w", address, err)
 	}
 	conn.SetDeadline(time.Time{})
-	client := rpc.NewClient(conn)
-	if err := client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &wire.Empty{}); err != nil {
+	client := rpc.NewClientWithCodec(clientCodec{newCodec(conn, cfg.maxMessageSize)})
+	var epoch uint64
+	if err := client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &epoch); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("basemanager: connect to %s: %w", address, err)
+		return nil, 0, fmt.Errorf("basemanager: connect to %s: %w", address, err)
 	}
-	return client, nil
+	return client, epoch, nil
 }
 
 // Get asks the server to create an object with the callable registered as
@@ -288,7 +346,7 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 		return nil, proxy.FromWire(reply.Err)
 	}
 	token := proxy.Token{Typeid: typeid, Address: address, ID: reply.ID, Epoch: reply.Epoch}
-	return proxy.New(client, token, reply.Ref, reply.Exposed), nil
+	return proxy.New(client, token, reply.Ref, reply.Exposed, m), nil
 }
 
 // Rebuild returns a working proxy for a token received from another process:
@@ -310,7 +368,7 @@ func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 		return nil, proxy.FromWire(reply.Err)
 	}
 	t.Address, t.Epoch = address, reply.Epoch
-	return proxy.New(client, t, reply.Ref, reply.Exposed), nil
+	return proxy.New(client, t, reply.Ref, reply.Exposed, m), nil
 }
 
 // NumberOfObjects asks the server how many shared objects it holds:
@@ -353,18 +411,5 @@ func (m *Manager) notConnected(op string) error {
 
 // rpcError explains a failed request of the manager's own.
 func rpcError(op, address string, err error) error {
-	if connectionLost(err) {
-		return fmt.Errorf("basemanager: %s: manager at %s is unreachable (has it stopped? Connect again): %w: %w",
-			op, address, proxy.ErrConnectionLost, err)
-	}
-	return fmt.Errorf("basemanager: %s: %w", op, err)
-}
-
-// connectionLost reports whether an error from net/rpc means the connection
-// is gone: closed (rpc.ErrShutdown, EOF) or broken under a call in flight
-// (a network error: a reset, or a read from a connection closed meanwhile).
-func connectionLost(err error) bool {
-	var netErr net.Error
-	return errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.EOF) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
+	return proxy.TransportError(op, address, err)
 }

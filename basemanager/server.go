@@ -7,6 +7,7 @@ package basemanager
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -36,6 +37,8 @@ type Server struct {
 	registry         map[string]*registration // read-only after GetServer
 	authkey          []byte
 	handshakeTimeout time.Duration
+	maxMessageSize   int
+	maxConnections   int
 	logger           *log.Logger
 	listener         net.Listener
 	address          string
@@ -89,6 +92,8 @@ func newServer(registry map[string]*registration, address string, cfg *config) (
 		registry:         registry,
 		authkey:          cfg.authkey,
 		handshakeTimeout: cfg.handshakeTimeout,
+		maxMessageSize:   cfg.maxMessageSize,
+		maxConnections:   cfg.maxConnections,
 		logger:           cfg.logger,
 		listener:         ln,
 		address:          ln.Addr().String(),
@@ -113,9 +118,12 @@ func listen(address string, cfg *config) (net.Listener, error) {
 			"(anyone who reaches it could call your objects' methods): pass WithAuthKey, or listen on 127.0.0.1: %w",
 			address, ErrInsecureAddress)
 	}
-	ln, err := net.Listen("tcp", address)
+	ln, err := net.Listen("tcp", address) // TCP keep-alive is on for accepted connections
 	if err != nil {
 		return nil, fmt.Errorf("basemanager: listen on %s: %w", address, err)
+	}
+	if cfg.tls != nil {
+		ln = tls.NewListener(ln, cfg.tls)
 	}
 	return ln, nil
 }
@@ -166,9 +174,15 @@ func (s *Server) ServeForever() error {
 			s.Stop()
 			return fmt.Errorf("basemanager: serve %s: accept: %w", s.address, err)
 		}
-		if !s.track(conn) {
+		switch s.track(conn) {
+		case stopping:
 			conn.Close()
 			return nil
+		case full:
+			s.logf("basemanager: %s: connection from %s refused: %d connections open (WithMaxConnections)",
+				s.address, conn.RemoteAddr(), s.maxConnections)
+			refuseBusy(conn)
+			continue
 		}
 		s.wg.Add(1)
 		go func() {
@@ -193,15 +207,28 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 }
 
-// track records an open connection, unless the server is stopping.
-func (s *Server) track(c net.Conn) bool {
+type admission int
+
+const (
+	admitted admission = iota
+	stopping
+	full
+)
+
+// track records an open connection, unless the server is stopping or has
+// as many connections as it may (counting those still authenticating, so
+// unauthenticated peers cannot make it hold more).
+func (s *Server) track(c net.Conn) admission {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ctx.Err() != nil {
-		return false
+	switch {
+	case s.ctx.Err() != nil:
+		return stopping
+	case len(s.conns) >= s.maxConnections:
+		return full
 	}
 	s.conns[c] = struct{}{}
-	return true
+	return admitted
 }
 
 func (s *Server) untrack(c net.Conn) {
@@ -237,7 +264,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	// in flight: so the session's context must be cancelled as soon as the
 	// client is gone, not when ServeConn returns, or a method waiting on it
 	// would wait (and hold the connection's references) until Stop.
-	srv.ServeConn(cancelOnEOF{conn, cancel})
+	srv.ServeCodec(serverCodec{newCodec(cancelOnEOF{conn, cancel}, s.maxMessageSize)})
 }
 
 // cancelOnEOF is a connection that cancels its session's context when
@@ -603,7 +630,7 @@ func (sess *session) share(typeid string, value any) (any, error) {
 		return nil, nil
 	}
 	obj := s.adopt(reg, v)
-	return proxy.New(nil, proxy.Token{Typeid: typeid, Address: s.address, ID: obj.id, Epoch: s.epoch}, 0, obj.exposed), nil
+	return proxy.New(nil, proxy.Token{Typeid: typeid, Address: s.address, ID: obj.id, Epoch: s.epoch}, 0, obj.exposed, nil), nil
 }
 
 // checkEpoch refuses a token from another run of the server, whose ids

@@ -61,8 +61,12 @@ func (s *service) Cancel(req *wire.CancelRequest, _ *wire.Empty) error {
 	return nil
 }
 
-// Dummy does nothing: Connect calls it to check the connection works.
-func (s *service) Dummy(_ *wire.Empty, _ *wire.Empty) error { return nil }
+// Dummy does nothing but report the server's epoch: Connect calls it to
+// check the connection works.
+func (s *service) Dummy(_ *wire.Empty, epoch *uint64) error {
+	*epoch = s.sess.server.epoch
+	return nil
+}
 
 // NumberOfObjects reports how many objects the server holds.
 func (s *service) NumberOfObjects(_ *wire.Empty, n *int) error {

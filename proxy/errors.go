@@ -97,12 +97,13 @@ func FromWire(e *wire.Error) error {
 	return &callError{msg: e.Message, sentinel: sentinel}
 }
 
-// transportError explains a failure of net/rpc itself: the connection broke,
-// or the rpc layer refused the request.
-func transportError(op string, t Token, err error) error {
+// TransportError explains a failure of net/rpc itself on a request to the
+// manager at address: the connection broke (the error wraps
+// ErrConnectionLost), or the rpc layer refused the request.
+func TransportError(op, address string, err error) error {
 	if connectionLost(err) {
 		return fmt.Errorf("proxy: %s: manager at %s is unreachable (has it stopped? Connect again to get new proxies): %w: %w",
-			op, t.Address, ErrConnectionLost, err)
+			op, address, ErrConnectionLost, err)
 	}
 	return fmt.Errorf("proxy: %s: %w", op, err)
 }

@@ -27,6 +27,7 @@ import (
 // their calls over the one connection.
 type Proxy struct {
 	client  *rpc.Client
+	source  EpochSource // the manager, to tell a restarted server from a gone one; may be nil
 	token   Token
 	ref     uint64   // this proxy's reference on the server, released by Close
 	exposed []string // methods the server lets this proxy call, sorted
@@ -34,10 +35,31 @@ type Proxy struct {
 }
 
 // New returns a proxy for the object named by token, reachable through
-// client, holding the server-side reference ref. Managers call it; most
-// code gets proxies from basemanager's Manager.Get.
-func New(client *rpc.Client, token Token, ref uint64, exposed []string) *Proxy {
-	return &Proxy{client: client, token: token, ref: ref, exposed: exposed}
+// client, holding the server-side reference ref. source, if not nil, is the
+// manager the proxy came from. Managers call New; most code gets proxies
+// from basemanager's Manager.Get.
+func New(client *rpc.Client, token Token, ref uint64, exposed []string, source EpochSource) *Proxy {
+	return &Proxy{client: client, token: token, ref: ref, exposed: exposed, source: source}
+}
+
+// EpochSource reports the epoch of the server a manager is connected to now
+// (0 when it is not connected). A proxy whose connection broke asks it, so
+// that after the manager reconnects to a restarted server the proxy's calls
+// fail with ErrStaleProxy rather than a bare ErrConnectionLost.
+type EpochSource interface {
+	Epoch() uint64
+}
+
+// transportError explains a failed request, telling a proxy from an
+// earlier run of a restarted manager (ErrStaleProxy) from a lost connection.
+func (p *Proxy) transportError(op string, err error) error {
+	if connectionLost(err) && p.source != nil {
+		if e := p.source.Epoch(); e != 0 && e != p.token.Epoch {
+			return fmt.Errorf("proxy: %s: the manager at %s restarted, and the object this proxy named is gone "+
+				"(get a new proxy from the manager): %w: %w", op, p.token.Address, ErrStaleProxy, ErrConnectionLost)
+		}
+	}
+	return TransportError(op, p.token.Address, err)
 }
 
 // CallMethod calls the named method of the referent with args and returns a
@@ -92,7 +114,7 @@ func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...an
 		}
 	}
 	if c.Error != nil {
-		return nil, transportError(op, p.token, c.Error)
+		return nil, p.transportError(op, c.Error)
 	}
 	if reply.Err != nil {
 		return nil, FromWire(reply.Err)
@@ -139,7 +161,7 @@ func (p *Proxy) adopt(v any, grants []wire.Grant) {
 		}
 		for i, g := range grants {
 			if g.ID == q.token.ID {
-				q.client, q.ref, q.exposed = p.client, g.Ref, g.Exposed
+				q.client, q.ref, q.exposed, q.source = p.client, g.Ref, g.Exposed, p.source
 				q.token.Address = p.token.Address // the address this side can reach
 				grants = append(grants[:i], grants[i+1:]...)
 				return
@@ -154,7 +176,7 @@ func (p *Proxy) adopt(v any, grants []wire.Grant) {
 // call runs one control request of the manager's rpc service.
 func (p *Proxy) call(op, method string, args, reply any) error {
 	if err := p.client.Call(wire.ServiceName+"."+method, args, reply); err != nil {
-		return transportError(op, p.token, err)
+		return p.transportError(op, err)
 	}
 	return nil
 }
