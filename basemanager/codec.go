@@ -133,6 +133,20 @@ func gobUint(b []byte) (v uint64, size int, ok bool) {
 	return v, 1 + n, true
 }
 
+// readHeader reads the next frame and decodes a message header from it.
+// Any failure closes the connection: net/rpc reads nothing more after a
+// bad header, and without the close the peer would wait for replies, and
+// calls in flight for the end of the connection, forever.
+func (c *codec) readHeader(h any) error {
+	if err := c.next(); err != nil {
+		return c.fail(err)
+	}
+	if err := c.dec.Decode(h); err != nil {
+		return c.fail(err)
+	}
+	return nil
+}
+
 func (c *codec) Close() error { return c.rwc.Close() }
 
 // frameReader hands one frame to the gob decoder. It implements
@@ -162,12 +176,7 @@ func (f *frameReader) ReadByte() (byte, error) {
 // serverCodec is the server's rpc.ServerCodec.
 type serverCodec struct{ *codec }
 
-func (c serverCodec) ReadRequestHeader(r *rpc.Request) error {
-	if err := c.next(); err != nil {
-		return err
-	}
-	return c.dec.Decode(r)
-}
+func (c serverCodec) ReadRequestHeader(r *rpc.Request) error { return c.readHeader(r) }
 
 func (c serverCodec) ReadRequestBody(body any) error { return c.dec.Decode(body) }
 
@@ -178,12 +187,7 @@ type clientCodec struct{ *codec }
 
 func (c clientCodec) WriteRequest(r *rpc.Request, body any) error { return c.write(r, body) }
 
-func (c clientCodec) ReadResponseHeader(r *rpc.Response) error {
-	if err := c.next(); err != nil {
-		return err
-	}
-	return c.dec.Decode(r)
-}
+func (c clientCodec) ReadResponseHeader(r *rpc.Response) error { return c.readHeader(r) }
 
 func (c clientCodec) ReadResponseBody(body any) error { return c.dec.Decode(body) }
 

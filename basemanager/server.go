@@ -268,7 +268,8 @@ func (s *Server) serveConn(conn net.Conn) {
 }
 
 // cancelOnEOF is a connection that cancels its session's context when
-// reading from it fails: the client has closed it, or it broke.
+// reading from it fails (the client has closed it, or it broke) or when it
+// is closed (the codec refused a bad message).
 type cancelOnEOF struct {
 	net.Conn
 	cancel context.CancelFunc
@@ -280,6 +281,11 @@ func (c cancelOnEOF) Read(p []byte) (int, error) {
 		c.cancel()
 	}
 	return n, err
+}
+
+func (c cancelOnEOF) Close() error {
+	c.cancel()
+	return c.Conn.Close()
 }
 
 func (s *Server) logf(format string, args ...any) {
