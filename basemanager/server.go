@@ -303,6 +303,7 @@ type session struct {
 
 	mu    sync.Mutex                    // guards calls
 	calls map[uint64]context.CancelFunc // cancellable calls in flight; nil value: cancelled before it started
+	early int                           // nil entries added to calls since they were last swept
 }
 
 // create runs the callable registered under typeid and takes a reference to
@@ -587,8 +588,22 @@ func (sess *session) cancel(id uint64) {
 		cancel()
 		return
 	}
+	// Either the call has not started (the Cancel overtook it) or it has
+	// already finished: remember the id, within a bound, for the first case.
+	if sess.early++; sess.early > maxEarlyCancels {
+		for id, cancel := range sess.calls {
+			if cancel == nil {
+				delete(sess.calls, id)
+			}
+		}
+		sess.early = 0
+	}
 	sess.calls[id] = nil
 }
+
+// maxEarlyCancels bounds the cancel requests a connection remembers for
+// calls it has not seen; most of them name calls that had already finished.
+const maxEarlyCancels = 1024
 
 // holdProxies makes obj keep alive the objects named by proxies among the
 // arguments (a proxy being stored in a shared dict, say): Python's
@@ -662,8 +677,17 @@ func (obj *object) dispatch(ctx context.Context, method string, vals []any) (any
 	case wire.MethodStr:
 		return obj.str(), nil
 	case wire.MethodRepr:
+		if _, ok := obj.value.Interface().(fmt.GoStringer); !ok && obj.reg.concurrent {
+			return nil, obj.unguarded("a GoString method for __repr__")
+		}
 		return fmt.Sprintf("%#v", obj.referent()), nil
 	case wire.MethodGetValue:
+		if v, ok := obj.value.Interface().(ValueGetter); ok {
+			return v.GetValue(), nil
+		}
+		if obj.reg.concurrent {
+			return nil, obj.unguarded("a GetValue method")
+		}
 		return obj.referent(), nil
 	}
 	sig := obj.info.methods[method]
@@ -686,6 +710,19 @@ func (obj *object) dispatch(ctx context.Context, method string, vals []any) (any
 		all[i] = r.Interface()
 	}
 	return all, nil
+}
+
+// ValueGetter is implemented by shared objects that make their own copy for
+// Proxy.GetValue (Python's _getvalue), typically under their own lock.
+// Objects of a Concurrent typeid need it: the server does not lock them.
+type ValueGetter interface {
+	GetValue() any
+}
+
+// unguarded refuses to read a Concurrent object behind its back.
+func (obj *object) unguarded(what string) error {
+	return fmt.Errorf("basemanager: %s is registered Concurrent, so the server cannot read it safely: give its type %s: %w",
+		obj.reg.typeid, what, proxy.ErrNoSuchMethod)
 }
 
 // referent returns the shared value as the callable returned it.
