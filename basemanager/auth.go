@@ -104,9 +104,10 @@ func digest(key, challenge []byte) []byte {
 
 // refuseBusy tells a connection the server is full, then closes it. The
 // write is small and bounded by a deadline, so the accept loop never waits
-// long on it.
+// long on it. The deadline covers reads too: over TLS the write first runs
+// the TLS handshake, which waits for the peer's hello.
 func refuseBusy(conn net.Conn) {
-	conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	conn.SetDeadline(time.Now().Add(100 * time.Millisecond))
 	writeFrame(conn, []byte(busyMessage))
 	conn.Close()
 }
