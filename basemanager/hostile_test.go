@@ -472,26 +472,6 @@ func TestOversizedMessages(t *testing.T) {
 func TestMaxConnections(t *testing.T) {
 	const max = 3
 
-	// connectEventually connects m once a slot frees up: the server notices
-	// a closed connection when its goroutine sees the end of the stream, so
-	// this waits for that teardown, each refusal being ErrTooManyConnections.
-	connectEventually := func(t *testing.T, m *basemanager.Manager) {
-		t.Helper()
-		giveUp := time.Now().Add(waitLimit)
-		for {
-			err := m.Connect()
-			if err == nil {
-				return
-			}
-			if !errors.Is(err, basemanager.ErrTooManyConnections) {
-				t.Fatalf("Connect: %v, want success or ErrTooManyConnections", err)
-			}
-			if time.Now().After(giveUp) {
-				t.Fatalf("still refused %v after a connection closed: %v", waitLimit, err)
-			}
-			time.Sleep(5 * time.Millisecond) // waiting for teardown, not readiness
-		}
-	}
 	newClient := func(t *testing.T, p *pair) *basemanager.Manager {
 		m := basemanager.New(p.srv.Address(), p.opts...)
 		t.Cleanup(func() { m.Shutdown() })
@@ -552,6 +532,27 @@ func TestMaxConnections(t *testing.T) {
 			t.Errorf("first client: Upper() = %q", got)
 		}
 	})
+}
+
+// connectEventually connects m once the server has a free slot: it notices
+// a closed connection when its goroutine sees the end of the stream, so
+// this waits for that teardown, each refusal being ErrTooManyConnections.
+func connectEventually(t *testing.T, m *basemanager.Manager) {
+	t.Helper()
+	giveUp := time.Now().Add(waitLimit)
+	for {
+		err := m.Connect()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, basemanager.ErrTooManyConnections) {
+			t.Fatalf("Connect: %v, want success or ErrTooManyConnections", err)
+		}
+		if time.Now().After(giveUp) {
+			t.Fatalf("still refused %v after a slot freed up: %v", waitLimit, err)
+		}
+		time.Sleep(5 * time.Millisecond) // waiting for teardown, not readiness
+	}
 }
 
 // mem is a snapshot of the runtime's memory statistics after a collection.
