@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -577,10 +578,10 @@ func TestKeepAliveIsOn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(timers) != 2 {
-			t.Fatalf("found %d established sockets on port %d, want 2 (both ends of the connection): %v", len(timers), port, timers)
+		if len(timers) < 2 {
+			t.Fatalf("found %d established sockets on port %d, want both ends of the connection: %v", len(timers), port, timers)
 		}
-		if timers[0] == 2 && timers[1] == 2 {
+		if !slices.ContainsFunc(timers, func(tr int) bool { return tr != 2 }) {
 			return
 		}
 		if time.Now().After(giveUp) {

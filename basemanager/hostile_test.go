@@ -204,9 +204,9 @@ func TestThousandsOfHalfOpenConnections(t *testing.T) {
 			t.Fatalf("dial %d: %v", i, err)
 		}
 		hostile = append(hostile, conn)
-		if err := peers[i%len(peers)](conn); err != nil {
-			t.Fatalf("hostile peer %d: %v", i, err)
-		}
+		// On a slow machine the first may be dropped before the last is
+		// dialled, and writing to it fails: that is no failure.
+		peers[i%len(peers)](conn)
 	}
 	during := get(t, p.connect(t), "phrase")
 	if got := call[string](t, during, "Upper"); got != "HELLO WORLD" {
@@ -515,7 +515,7 @@ func TestMaxConnections(t *testing.T) {
 
 	t.Run("half-open connections count until the handshake deadline", func(t *testing.T) {
 		p, _ := authPair(t, hostileKey, basemanager.WithMaxConnections(max),
-			basemanager.WithHandshakeTimeout(300*time.Millisecond))
+			basemanager.WithHandshakeTimeout(time.Second)) // long enough for the refusal below, even on a slow machine
 		first := get(t, p.client, "phrase")
 		for range max - 1 {
 			readChallenge(t, dialRaw(t, p.srv.Address())) // admitted, then silent

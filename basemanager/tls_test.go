@@ -285,7 +285,9 @@ func TestTLSBusyRefusal(t *testing.T) {
 		t.Fatalf("Connect over the limit: %v, want ErrTooManyConnections", err)
 	}
 
-	dialRaw(t, addr) // over the limit, and silent: no TLS hello
+	// Over the limit, and silent: no TLS hello. It must be refused (closed)
+	// while the server is full; only then does the first client leave.
+	expectClosed(t, dialRaw(t, addr))
 	first.Shutdown()
 	next := basemanager.New(addr, clientOpts...)
 	t.Cleanup(func() { next.Shutdown() })
