@@ -335,6 +335,9 @@ func (sess *session) create(typeid string, vals []any) (*object, uint64, error) 
 			typeid, proxy.ErrBadArgument)
 	}
 	obj := s.adopt(reg, value)
+	// Proxies among the arguments may now live inside the object
+	// (manager.list([a, b])): keep their objects alive, as for a call.
+	s.holdProxies(obj, vals)
 	ref := sess.addRef(obj)
 	return obj, ref, nil
 }
