@@ -391,3 +391,7 @@ func (d *Dict) compact() {
 func keyMissing(key any) error {
 	return fmt.Errorf("key %s not in dict (use GetDefault, or test with Contains): %w", pyRepr(key), proxy.ErrKeyNotFound)
 }
+
+// GetValue returns a copy of the dict for Proxy.GetValue: Python's
+// _getvalue(), which returns a plain dict.
+func (d *Dict) GetValue() any { return d.Copy() }

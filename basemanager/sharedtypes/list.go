@@ -321,3 +321,7 @@ func sliceBounds(start, stop, n int) (int, int) {
 	start, stop = clamp(start), clamp(stop)
 	return start, max(start, stop)
 }
+
+// GetValue returns a copy of the list for Proxy.GetValue: Python's
+// _getvalue(), which returns a plain list.
+func (l *List) GetValue() any { return l.Copy() }

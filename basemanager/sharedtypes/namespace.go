@@ -113,3 +113,11 @@ func (n *Namespace) GoString() string { return n.String() }
 func noAttribute(name string) error {
 	return fmt.Errorf("'Namespace' object has no attribute %s (Set it first, or test with Has): %w", pyQuote(name), proxy.ErrKeyNotFound)
 }
+
+// GetValue returns a copy of the attributes for Proxy.GetValue (Python's
+// _getvalue() returns a Namespace; a map is its plain-data form).
+func (n *Namespace) GetValue() any {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return maps.Clone(n.attrs)
+}

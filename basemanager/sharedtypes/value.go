@@ -73,3 +73,6 @@ func (v *Value) String() string {
 
 // GoString is String, for the server's __repr__.
 func (v *Value) GoString() string { return v.String() }
+
+// GetValue returns the value for Proxy.GetValue (Python's _getvalue()).
+func (v *Value) GetValue() any { return v.Get() }
