@@ -27,7 +27,17 @@ const primLimit = 10 * time.Second
 // shuts it down.
 func primManager(t *testing.T, register ...func(*basemanager.Manager) error) *basemanager.Manager {
 	t.Helper()
-	m := basemanager.NewSyncManager("", basemanager.WithLogger(nil))
+	return primStart(t, basemanager.NewSyncManager("", basemanager.WithLogger(nil)), register...)
+}
+
+// primManagerOpts is primManager with manager options, such as an authkey.
+func primManagerOpts(t *testing.T, opts ...basemanager.Option) *basemanager.Manager {
+	t.Helper()
+	return primStart(t, basemanager.NewSyncManager("", append(opts, basemanager.WithLogger(nil))...))
+}
+
+func primStart(t *testing.T, m *basemanager.Manager, register ...func(*basemanager.Manager) error) *basemanager.Manager {
+	t.Helper()
 	for _, r := range register {
 		if err := r(m); err != nil {
 			t.Fatal(err)
