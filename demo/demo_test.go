@@ -1,8 +1,12 @@
+// demo_test.go runs the lesson's complete program, ProcessA and ProcessB, as
+// two OS processes and checks what they print against testdata/demo.golden.
+
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -15,6 +19,10 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/demo.golden from this run")
+
+// waitLimit bounds every wait on a child process. ProcessA serves for 3 s,
+// so a healthy run needs far less.
+const waitLimit = 30 * time.Second
 
 // TestMain lets the test binary play the demo's roles: a child started with
 // GOMANAGER_DEMO_ROLE runs that role's code and exits, so the test runs the
@@ -39,19 +47,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// child returns a command running role in a new process of this test binary.
-func child(t *testing.T, role string, env ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+// child returns a command running role in a new process of this test
+// binary, killed if it outlives ctx.
+func child(ctx context.Context, role string, env ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append(env, "GOMANAGER_DEMO_ROLE="+role, "GOMANAGER_AUTHKEY=demo-test-key")...)
 	cmd.Stderr = os.Stderr
+	cmd.WaitDelay = time.Second // a killed child's pipes are closed, not waited on forever
 	return cmd
 }
 
 // TestDemoGolden runs ProcessA and ProcessB as two processes and compares
-// what they print with testdata/demo.golden, the port masked.
+// what they print with testdata/demo.golden, the port and proxy id masked.
 func TestDemoGolden(t *testing.T) {
-	a := child(t, "ProcessA")
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+
+	a := child(ctx, "ProcessA")
 	aOut, err := a.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -59,33 +71,38 @@ func TestDemoGolden(t *testing.T) {
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Process.Kill(); a.Wait() })
-
-	// ProcessA's first line says where it listens: it is ready.
-	lines := make(chan string)
+	// ProcessA's lines arrive on a channel, closed when ProcessA closes
+	// its stdout (it exits, or is killed when ctx is done).
+	lines := make(chan string, 64)
+	var aErr error
+	aExited := make(chan struct{})
 	go func() {
-		defer close(lines)
 		sc := bufio.NewScanner(aOut)
 		for sc.Scan() {
 			lines <- sc.Text()
 		}
+		close(lines)
+		aErr = a.Wait() // only after the last read, as StdoutPipe requires
+		close(aExited)
 	}()
-	var transcript []string
-	select {
-	case first, ok := <-lines:
-		if !ok {
-			t.Fatal("ProcessA exited before listening")
-		}
-		transcript = append(transcript, first)
-	case <-time.After(30 * time.Second):
-		t.Fatal("ProcessA did not start listening within 30 s")
-	}
-	address := transcript[0][strings.LastIndex(transcript[0], " ")+1:]
+	t.Cleanup(func() {
+		a.Process.Kill() // a no-op once ProcessA has exited
+		<-aExited
+	})
 
-	b := child(t, "ProcessB", "GOMANAGER_DEMO_ADDRESS="+address)
+	// ProcessA's first line says where it listens: it is ready.
+	first, ok := <-lines
+	if !ok {
+		<-aExited
+		t.Fatalf("ProcessA exited before listening: %v", aErr)
+	}
+	transcript := []string{first}
+	address := first[strings.LastIndex(first, " ")+1:]
+
+	b := child(ctx, "ProcessB", "GOMANAGER_DEMO_ADDRESS="+address)
 	bOut, err := b.Output()
 	if err != nil {
-		t.Fatalf("ProcessB: %v", err)
+		t.Fatalf("ProcessB: %v (context: %v)", err, ctx.Err())
 	}
 	transcript = append(transcript, strings.Split(strings.TrimSuffix(string(bOut), "\n"), "\n")...)
 
@@ -93,15 +110,9 @@ func TestDemoGolden(t *testing.T) {
 	for line := range lines {
 		transcript = append(transcript, line)
 	}
-	done := make(chan error, 1)
-	go func() { done <- a.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("ProcessA: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("ProcessA did not stop within 30 s")
+	<-aExited
+	if aErr != nil {
+		t.Fatalf("ProcessA: %v (context: %v)", aErr, ctx.Err())
 	}
 
 	got := mask(strings.Join(transcript, "\n") + "\n")
@@ -116,23 +127,59 @@ func TestDemoGolden(t *testing.T) {
 		t.Fatalf("%v (run go test ./demo -update to create it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("demo output differs from %s:\n--- got\n%s--- want\n%s", golden, got, want)
+		t.Errorf("demo output differs from %s (if the change is intended, run go test ./demo -update and read the diff):\n--- got\n%s--- want\n%s", golden, got, want)
 	}
 }
 
-var portRE = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+var (
+	portRE = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	idRE   = regexp.MustCompile(`(typeid '[^']*' id )\d+`)
+)
 
-// mask replaces the parts that change from run to run.
-func mask(s string) string { return portRE.ReplaceAllString(s, "127.0.0.1:PORT") }
+// mask replaces the parts that change from run to run: the port the OS
+// picked and the id the server gave the referent.
+func mask(s string) string {
+	s = portRE.ReplaceAllString(s, "127.0.0.1:PORT")
+	return idRE.ReplaceAllString(s, "${1}ID")
+}
 
-// TestMask keeps the golden comparison honest: only ports are masked.
+// TestMask keeps the golden comparison honest: only ports and ids are
+// masked.
 func TestMask(t *testing.T) {
-	in := "<Proxy[get_my_string] object, typeid 'get_my_string' id 1 at 127.0.0.1:43127>"
-	want := "<Proxy[get_my_string] object, typeid 'get_my_string' id 1 at 127.0.0.1:PORT>"
-	if got := mask(in); got != want {
-		t.Fatalf("mask(%q) = %q, want %q", in, got, want)
+	tests := []struct {
+		name, in, want string
+	}{
+		{
+			name: "repr",
+			in:   "<Proxy[get_my_string] object, typeid 'get_my_string' id 17 at 127.0.0.1:43127>",
+			want: "<Proxy[get_my_string] object, typeid 'get_my_string' id ID at 127.0.0.1:PORT>",
+		},
+		{name: "plain text", in: "hello World id 3", want: "hello World id 3"},
 	}
-	if !bytes.Equal([]byte(mask("hello World")), []byte("hello World")) {
-		t.Fatal("mask changed text without a port")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mask(tt.in); got != tt.want {
+				t.Errorf("mask(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestGoldenHasTheLessonsLines checks the golden file itself: ProcessB's
+// first five lines are exactly the lesson's, so -update cannot quietly
+// bless a transcript that drifted from it.
+func TestGoldenHasTheLessonsLines(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "demo.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lesson := []byte(`In ProcessB repr(proxy_my_string) = <Proxy[get_my_string] object, typeid 'get_my_string' id ID at 127.0.0.1:PORT>
+In ProcessB str(proxy_my_string) = hello World
+hello World
+Hello world
+Hello world
+`)
+	if !bytes.Contains(data, lesson) {
+		t.Errorf("testdata/demo.golden lacks the lesson's five lines:\n%s", lesson)
 	}
 }

@@ -49,7 +49,9 @@ func main() {
 func ProcessA(out io.Writer, address, authkey, ready string) error {
 	myString := &shared.SharedString{S: "hello World"}
 	manager := basemanager.New(address, basemanager.WithAuthKey(authkey))
-	manager.Register("get_my_string", func() *shared.SharedString { return myString })
+	if err := manager.Register("get_my_string", func() *shared.SharedString { return myString }); err != nil {
+		return err
+	}
 	server, err := manager.GetServer()
 	if err != nil {
 		return err
@@ -83,7 +85,9 @@ func shutdown(server *basemanager.Server) {
 // as copies.
 func ProcessB(out io.Writer, address, authkey string) error {
 	manager := basemanager.New(address, basemanager.WithAuthKey(authkey))
-	manager.Register("get_my_string", nil)
+	if err := manager.Register("get_my_string", nil); err != nil {
+		return err
+	}
 	// Python's connect() fails if the server is not up yet; retry for a while.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

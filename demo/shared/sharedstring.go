@@ -25,14 +25,15 @@ type SharedString struct {
 // String is what str(proxy) shows.
 func (s *SharedString) String() string { return s.S }
 
-// Capitalize returns the string with its first character upper-case and the
-// rest lower-case, as Python's str.capitalize does. It changes nothing.
+// Capitalize returns the string with its first character in title case
+// (upper case, for most letters) and the rest in lower case, as Python's
+// str.capitalize does since 3.8. It changes nothing.
 func (s *SharedString) Capitalize() string {
 	first, size := utf8.DecodeRuneInString(s.S)
 	if first == utf8.RuneError {
 		return s.S
 	}
-	return string(unicode.ToUpper(first)) + strings.ToLower(s.S[size:])
+	return string(unicode.ToTitle(first)) + strings.ToLower(s.S[size:])
 }
 
 // Set replaces the shared string.
