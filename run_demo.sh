@@ -3,12 +3,20 @@
 # processes, ProcessA (the manager's server) and ProcessB (the client).
 #
 #   ./run_demo.sh          the lesson: ProcessA shares "hello World", ProcessB uses a proxy
+#   ./run_demo.sh sync     SyncManager: worker processes share a dict, a lock and a queue
 #
 # Exits 0 only if every process did.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 scenario=${1:-lesson}
+case "$scenario" in
+lesson | sync) ;;
+*)
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson or sync)" >&2
+	exit 2
+	;;
+esac
 
 work=$(mktemp -d)
 pids=()
@@ -57,8 +65,13 @@ lesson)
 	pids+=("$!")
 	wait_all
 	;;
+sync)
+	"$work/demo" -role Sync &
+	pids+=("$!")
+	wait_all
+	;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson or sync)" >&2
 	exit 2
 	;;
 esac

@@ -28,6 +28,10 @@ const waitLimit = 30 * time.Second
 // GOMANAGER_DEMO_ROLE runs that role's code and exits, so the test runs the
 // lesson as real, separate OS processes.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "-role" {
+		main() // the Sync scenario starts its workers as "demo -role SyncWorker ..."
+		return
+	}
 	if role := os.Getenv("GOMANAGER_DEMO_ROLE"); role != "" {
 		var err error
 		switch role {
@@ -181,5 +185,35 @@ Hello world
 `)
 	if !bytes.Contains(data, lesson) {
 		t.Errorf("testdata/demo.golden lacks the lesson's five lines:\n%s", lesson)
+	}
+}
+
+// TestSyncDemo runs the SyncManager scenario: the parent process and its
+// three worker processes, which must agree on the exact total.
+func TestSyncDemo(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-role", "Sync")
+	cmd.Env = append(os.Environ(), "GOMANAGER_AUTHKEY=demo-sync-key")
+	cmd.Stderr = os.Stderr
+	done := make(chan error, 1)
+	var out []byte
+	go func() {
+		var err error
+		out, err = cmd.Output()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("sync demo: %v\n%s", err, out)
+		}
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("sync demo did not finish within 60 s")
+	}
+	if want := "total = 5050 (expected 5050)"; !strings.Contains(string(out), want) {
+		t.Fatalf("sync demo output lacks %q:\n%s", want, out)
+	}
+	if n := strings.Count(string(out), "added"); n != 3 {
+		t.Errorf("want 3 worker lines, got %d:\n%s", n, out)
 	}
 }
