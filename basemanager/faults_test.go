@@ -281,10 +281,16 @@ func startChild(t *testing.T, role string, env ...string) *child {
 }
 
 // readLine returns the rest of the child's next line starting with prefix,
-// skipping other lines.
+// skipping other lines, failing the test if none comes within waitLimit.
 func (c *child) readLine(t *testing.T, prefix string) string {
 	t.Helper()
-	timeout := time.After(waitLimit)
+	return c.readLineWithin(t, prefix, waitLimit)
+}
+
+// readLineWithin is readLine with the bound d, for children with long work.
+func (c *child) readLineWithin(t *testing.T, prefix string, d time.Duration) string {
+	t.Helper()
+	timeout := time.After(d)
 	for {
 		select {
 		case line, ok := <-c.lines:
@@ -296,7 +302,7 @@ func (c *child) readLine(t *testing.T, prefix string) string {
 				return rest
 			}
 		case <-timeout:
-			t.Fatalf("the child printed no %q in %v", prefix, waitLimit)
+			t.Fatalf("the child printed no %q in %v", prefix, d)
 		}
 	}
 }

@@ -274,7 +274,14 @@ func TestTLSBusyRefusal(t *testing.T) {
 	ca := newCA(t, "gomanager test CA")
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{ca.issue(t, "gomanager test server", x509.ExtKeyUsageServerAuth, loopbackIPs...)}}
 	clientOpts := []basemanager.Option{basemanager.WithTLS(&tls.Config{RootCAs: ca.pool}), basemanager.WithAuthKey(tlsKey)}
-	addr, _ := serveOnly(t, "127.0.0.1:0", basemanager.WithTLS(serverTLS), basemanager.WithMaxConnections(1))
+	addr, sink := serveOnly(t, "127.0.0.1:0", basemanager.WithTLS(serverTLS), basemanager.WithMaxConnections(1))
+	t.Cleanup(func() {
+		if t.Failed() {
+			sink.mu.Lock()
+			t.Logf("server log:\n%s", sink.buf.String())
+			sink.mu.Unlock()
+		}
+	})
 
 	first, err := dialManager(t, addr, clientOpts...)
 	if err != nil {
