@@ -38,18 +38,27 @@ const DefaultMaxConnections = 4096
 
 // WithMaxMessageSize sets the largest rpc message either side accepts or
 // sends, in bytes; a larger one closes the connection with
-// ErrMessageTooLarge. The default is DefaultMaxMessageSize (64 MiB).
-// During authentication the limit is always 256 bytes, as in Python.
+// ErrMessageTooLarge. The default (and the value for n <= 0) is
+// DefaultMaxMessageSize (64 MiB). During authentication the limit is
+// always 256 bytes, as in Python.
 func WithMaxMessageSize(n int) Option {
-	return func(c *config) { c.maxMessageSize = n }
+	return func(c *config) {
+		if n > 0 {
+			c.maxMessageSize = n
+		}
+	}
 }
 
 // WithMaxConnections sets how many connections a server keeps open at once,
 // counting those still authenticating. Further connections are refused at
-// once: Connect fails with ErrTooManyConnections. The default is
-// DefaultMaxConnections (4096).
+// once: Connect fails with ErrTooManyConnections. The default (and the
+// value for n <= 0) is DefaultMaxConnections (4096).
 func WithMaxConnections(n int) Option {
-	return func(c *config) { c.maxConnections = n }
+	return func(c *config) {
+		if n > 0 {
+			c.maxConnections = n
+		}
+	}
 }
 
 // WithTLS runs every connection over TLS with cfg: the server's
@@ -71,9 +80,14 @@ func WithAuthKey[K string | []byte](key K) Option {
 }
 
 // WithHandshakeTimeout bounds the authentication handshake of each
-// connection, on both sides. The default is 10 seconds.
+// connection, on both sides. The default (and the value for d <= 0) is 10
+// seconds.
 func WithHandshakeTimeout(d time.Duration) Option {
-	return func(c *config) { c.handshakeTimeout = d }
+	return func(c *config) {
+		if d > 0 {
+			c.handshakeTimeout = d
+		}
+	}
 }
 
 // WithLogger sets where a server logs refused connections. The default is
