@@ -6,10 +6,13 @@
 // package basemanager (the server side). Application code does not need it;
 // it is public so that both halves, and curious readers, share one definition.
 //
-// Every message travels inside net/rpc over gob. Values chosen by the user
-// (method arguments and results) travel as [Values]: builtin scalars as they
-// are, anything else as a self-contained gob stream, so that a value one side
-// cannot encode or decode fails that one call and never the connection.
+// Every message travels inside net/rpc, in the manager's framed codec. The
+// messages of every call and of create and release have a compact binary
+// encoding of their own (binary.go), so a call costs no gob reflection;
+// the others travel as gob. Values chosen by the user (method arguments and
+// results) travel as [Values]: builtin scalars as they are, anything else
+// as a self-contained gob stream, so that a value one side cannot encode or
+// decode fails that one call and never the connection.
 package wire
 
 import (
@@ -19,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 )
 
 // ServiceName is the name of the one net/rpc service the server exposes.
@@ -108,15 +112,30 @@ type Empty struct{}
 // Scalars; otherwise the whole list is one gob stream in Gob, encoded
 // and decoded on its own, so the peer needs the concrete types registered
 // with gob.Register.
+//
+// On the wire Values has a compact encoding of its own (values.go): the
+// scalars are what nearly every call carries, and gob would describe each
+// one as an interface value, naming its type in every message.
 type Values struct {
 	Scalars []any
 	Gob     []byte
 }
 
 // Encode packs vals for the wire. It fails, without touching any
-// connection, when a value cannot be gob-encoded.
+// connection, when a value cannot be gob-encoded. A []byte is copied, so
+// the result shares no memory with the caller's values (a server encodes
+// a result while it holds the object's lock, and sends it after).
 func Encode(vals []any) (Values, error) {
 	if allScalars(vals) {
+		cloned := false
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				if !cloned { // the caller's list stays as it was
+					vals, cloned = slices.Clone(vals), true
+				}
+				vals[i] = bytes.Clone(b)
+			}
+		}
 		return Values{Scalars: vals}, nil
 	}
 	var buf bytes.Buffer
@@ -139,8 +158,7 @@ func (v Values) Decode() ([]any, error) {
 }
 
 // allScalars reports whether every value has an unnamed builtin scalar type,
-// which gob carries inside an interface without any registration and which
-// cannot alias the referent's memory.
+// which travels inside an interface without any registration.
 func allScalars(vals []any) bool {
 	for _, v := range vals {
 		switch v.(type) {
@@ -229,17 +247,40 @@ type Caller struct {
 	Ref  uint64 // the reference (one proxy, Python's "client thread")
 }
 
+// callerContext carries a Caller. It is context.WithValue's job, done in
+// one allocation instead of two (the context and the boxed Caller), since
+// the server makes one for every call to a method that takes a context.
+type callerContext struct {
+	context.Context
+	caller Caller
+}
+
 type callerKey struct{}
+
+// Value returns the callerContext itself for callerKey, so that CallerFrom
+// reads the Caller without boxing it.
+func (c *callerContext) Value(key any) any {
+	if key == (callerKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+func (c *callerContext) String() string {
+	return fmt.Sprintf("%v.WithCaller(%+v)", c.Context, c.caller)
+}
 
 // WithCaller returns a context carrying c.
 func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
+	return &callerContext{Context: ctx, caller: c}
 }
 
 // CallerFrom returns the caller the server stored in ctx, or the zero Caller.
 func CallerFrom(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
-	return c
+	if c, ok := ctx.Value(callerKey{}).(*callerContext); ok {
+		return c.caller
+	}
+	return Caller{}
 }
 
 func init() {
