@@ -7,14 +7,17 @@ package basemanager
 
 import (
 	"bufio"
-	"bytes"
+	"encoding"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/rpc"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultMaxMessageSize is the largest rpc message a side accepts unless
@@ -25,69 +28,308 @@ const DefaultMaxMessageSize = 64 << 20
 // larger than the limit set with WithMaxMessageSize. The connection is closed.
 var ErrMessageTooLarge = errors.New("message too large")
 
-// codec carries net/rpc messages as frames: each frame holds one message,
-// its header then its body, gob-encoded on a stream that lasts as long as
-// the connection (so gob sends each type's description only once).
+// A frame holds one net/rpc message:
+//
+//	length  4 bytes, big-endian: the bytes that follow
+//	kind    1 byte: how the body is encoded, frameGob or frameBinary
+//	header  the rpc header: sequence number (uvarint), service method
+//	        and error (each a uvarint length and the bytes)
+//	body    gob messages, on a gob stream that lasts as long as the
+//	        connection (so gob describes each type once); or the body's
+//	        own binary encoding, for the messages every call exchanges
+//	        (wire.Request, wire.Reply, ...), which skips gob's reflection
+//
+// The kind byte is never 0x80, which starts a Python client's pickle
+// (see peekProtocol).
+const (
+	frameGob    = 'g'
+	frameBinary = 'b'
+)
+
+// binaryMessage is a body with an encoding of its own (see wire/binary.go).
+type binaryMessage interface {
+	encoding.BinaryAppender
+	encoding.BinaryUnmarshaler
+}
+
+// codec carries net/rpc messages as frames.
+//
+// Writes are group-committed when calls overlap. net/rpc calls
+// WriteRequest and WriteResponse with its own mutex held, so a codec that
+// always wrote to the connection there would make every other caller wait
+// out its syscall, one syscall per message, as net/rpc's own codec does.
+// So a write first encodes its frame into pending, then:
+//
+//   - if it is the only call in flight on the connection (a lone caller),
+//     it writes the frame itself, at once: no added latency, no goroutine
+//     to wake;
+//   - otherwise more frames are coming, so it leaves the frame to the
+//     codec's writer goroutine and returns, releasing net/rpc's mutex.
+//     The writer sends everything pending in one syscall, and while it
+//     does, the next frames pile up for the next one.
 type codec struct {
 	rwc io.ReadWriteCloser
 	max int
 
-	wmu  sync.Mutex   // guards wbuf and enc, and orders frames on the wire
-	wbuf bytes.Buffer // the frame being written
-	enc  *gob.Encoder // writes into wbuf
+	// inflight counts calls between their request and their response:
+	// on a client, requests written and not yet answered; on a server,
+	// requests read and not yet answered.
+	inflight atomic.Int64
 
-	r   *bufio.Reader
-	in  frameReader // the frame being read; read by dec
-	dec *gob.Decoder
+	wmu        sync.Mutex // guards the fields below, and orders frames in pending
+	enc        *gob.Encoder
+	pending    []byte        // frames encoded and not yet written; enc appends here
+	spare      []byte        // the other buffer, swapped with pending by whoever writes
+	flushing   bool          // a write to rwc is under way, by a caller or the writer
+	werr       error         // why writing stopped; every later write fails with it
+	writing    sync.Cond     // signalled when the writer has work, or must stop
+	drained    sync.Cond     // signalled when a write takes pending
+	writerDone chan struct{} // closed when the writer goroutine has returned
+
+	// Only net/rpc's reading goroutine uses these.
+	r          *bufio.Reader
+	in         frameReader // the frame being read, past its header; read by dec
+	kind       byte        // the body encoding of the frame being read
+	dec        *gob.Decoder
+	lastMethod string // the last service method read, reused while it repeats
 }
 
+// maxPending is how many bytes of frames may wait before a write waits for
+// them to go out, so that a peer that reads slowly holds up writers, as a
+// blocking write would, instead of growing memory.
+const maxPending = 256 << 10
+
 func newCodec(rwc io.ReadWriteCloser, max int) *codec {
-	c := &codec{rwc: rwc, max: max, r: bufio.NewReader(rwc)}
-	c.enc = gob.NewEncoder(&c.wbuf)
+	c := &codec{rwc: rwc, max: max, r: bufio.NewReader(rwc), writerDone: make(chan struct{})}
+	c.writing.L, c.drained.L = &c.wmu, &c.wmu
+	c.enc = gob.NewEncoder(pendingWriter{c})
 	c.dec = gob.NewDecoder(&c.in)
+	go c.writeLoop()
 	return c
 }
 
-// write sends header and body as one frame, in one write.
-func (c *codec) write(header, body any) error {
+// pendingWriter is the gob encoder's output: it appends to c.pending. The
+// caller holds c.wmu.
+type pendingWriter struct{ c *codec }
+
+func (w pendingWriter) Write(p []byte) (int, error) {
+	w.c.pending = append(w.c.pending, p...)
+	return len(p), nil
+}
+
+// write encodes a message as one frame and sends it: itself if alone is
+// true and nothing else is pending or being written, else through the
+// writer goroutine. An error in encoding, or a frame over the limit,
+// closes the connection: the gob encoder believes the types in the frame
+// were sent, so the stream cannot continue without it (and a lost
+// response would leave its caller waiting).
+func (c *codec) write(seq uint64, method, errmsg string, body any, alone bool) error {
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.wbuf.Reset()
-	c.wbuf.Write([]byte{0, 0, 0, 0}) // the length, filled in below
-	if err := c.enc.Encode(header); err != nil {
-		return c.fail(err)
+	for len(c.pending) >= maxPending && c.werr == nil {
+		c.drained.Wait()
 	}
-	if err := c.enc.Encode(body); err != nil {
-		return c.fail(err)
+	if c.werr != nil {
+		defer c.wmu.Unlock()
+		return c.werr
 	}
-	frame := c.wbuf.Bytes()
-	n := len(frame) - 4
-	if n > c.max {
-		// The encoder believes the types in this frame were sent: the stream
-		// cannot continue without it.
-		return c.fail(fmt.Errorf("basemanager: sending a %d-byte message: %w (limit %d bytes, see WithMaxMessageSize)", n, ErrMessageTooLarge, c.max))
+	start := len(c.pending)
+	c.pending = append(c.pending, 0, 0, 0, 0, frameGob) // the length is filled in below
+	c.pending = binary.AppendUvarint(c.pending, seq)
+	c.pending = appendString(appendString(c.pending, method), errmsg)
+	var err error
+	if m, ok := body.(binaryMessage); ok {
+		c.pending[start+4] = frameBinary
+		var p []byte
+		if p, err = m.AppendBinary(c.pending); err == nil {
+			c.pending = p
+		}
+	} else {
+		err = c.enc.Encode(body)
 	}
-	binary.BigEndian.PutUint32(frame, uint32(n))
-	_, err := c.rwc.Write(frame)
+	if n := len(c.pending) - start - 4; err == nil && n > c.max {
+		err = fmt.Errorf("basemanager: sending a %d-byte message: %w (limit %d bytes, see WithMaxMessageSize)", n, ErrMessageTooLarge, c.max)
+	}
+	if err != nil {
+		defer c.wmu.Unlock()
+		return c.failLocked(err)
+	}
+	binary.BigEndian.PutUint32(c.pending[start:], uint32(len(c.pending)-start-4))
+
+	if !alone || start > 0 || c.flushing {
+		c.writing.Signal()
+		c.wmu.Unlock()
+		return nil
+	}
+	// Alone: write now, in this goroutine. Other writes wait for net/rpc's
+	// mutex meanwhile, and the writer for flushing.
+	frame := c.take()
+	c.wmu.Unlock()
+	_, err = c.rwc.Write(frame)
+	c.wrote(frame, err)
 	return err
 }
 
-// fail closes the connection after an error that leaves the stream unusable.
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// take makes the caller the one writing, and returns what is pending.
+// The caller holds c.wmu and must call wrote after writing.
+func (c *codec) take() []byte {
+	c.flushing = true
+	frames := c.pending
+	c.pending, c.spare = c.spare[:0], nil
+	c.drained.Broadcast()
+	return frames
+}
+
+// wrote ends a write begun with take. A failed write loses frames, so it
+// closes the connection: the calls waiting for them fail rather than wait.
+func (c *codec) wrote(frames []byte, err error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.flushing = false
+	if cap(frames) <= maxPending { // else a burst is over: do not keep its buffer
+		c.spare = frames[:0]
+	}
+	if err != nil {
+		c.stopLocked(err)
+		c.rwc.Close()
+		return
+	}
+	if len(c.pending) > 0 {
+		c.writing.Signal() // frames queued while this write was under way
+	}
+}
+
+// writeLoop is the codec's writer goroutine: it sends whatever frames are
+// pending, in one write, until the codec fails or closes.
+func (c *codec) writeLoop() {
+	defer close(c.writerDone)
+	c.wmu.Lock()
+	for {
+		for (len(c.pending) == 0 || c.flushing) && c.werr == nil {
+			c.writing.Wait()
+		}
+		if c.werr != nil {
+			c.wmu.Unlock()
+			return
+		}
+		// Let the goroutines that are ready to run go first: they are
+		// callers (or, on a server, calls) about to queue their frames,
+		// which then share this write instead of each waking the writer.
+		c.wmu.Unlock()
+		runtime.Gosched()
+		c.wmu.Lock()
+		if c.werr != nil || c.flushing || len(c.pending) == 0 {
+			continue
+		}
+		frames := c.take()
+		c.wmu.Unlock()
+		_, err := c.rwc.Write(frames)
+		c.wrote(frames, err)
+		c.wmu.Lock()
+	}
+}
+
+// stopLocked stops writing: the writer returns, and later writes fail with
+// err. The first reason stays. The caller holds c.wmu.
+func (c *codec) stopLocked(err error) {
+	if c.werr == nil {
+		c.werr = err
+		c.writing.Signal()
+		c.drained.Broadcast()
+	}
+}
+
+// fail closes the connection after an error that leaves the stream
+// unusable, and stops the writer; later writes fail as writes to a closed
+// connection do.
 func (c *codec) fail(err error) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.failLocked(err)
+}
+
+// failLocked is fail with c.wmu held.
+func (c *codec) failLocked(err error) error {
+	c.pending = c.pending[:0] // nothing more is sent
+	c.stopLocked(net.ErrClosed)
 	c.rwc.Close()
 	return err
 }
 
-// next reads the next frame and checks it before gob sees it.
+// Close closes the connection and waits for the writer goroutine to
+// return. Frames still pending are dropped: net/rpc closes a client's
+// codec when its user closes it, and a server's when the connection is
+// already gone. Close is idempotent.
+func (c *codec) Close() error {
+	c.wmu.Lock()
+	c.stopLocked(net.ErrClosed)
+	c.wmu.Unlock()
+	err := c.rwc.Close()
+	<-c.writerDone
+	return err
+}
+
+// errMalformed describes a frame that does not parse.
+var errMalformed = errors.New("basemanager: malformed message from peer")
+
+// readHeader reads the next frame and returns its rpc header. Any failure
+// closes the connection: net/rpc reads nothing more after a bad header,
+// and without the close the peer would wait for replies, and calls in
+// flight for the end of the connection, forever.
+func (c *codec) readHeader() (seq uint64, method, errmsg string, err error) {
+	if err := c.next(); err != nil {
+		return 0, "", "", c.fail(err)
+	}
+	b := c.in.buf
+	seq, n := binary.Uvarint(b)
+	ok := n > 0
+	var m, e []byte
+	if ok {
+		b = b[n:]
+		m, b, ok = cutString(b)
+	}
+	if ok {
+		e, b, ok = cutString(b)
+	}
+	if ok && c.kind == frameGob {
+		ok = checkGobCounts(b)
+	}
+	if !ok {
+		return 0, "", "", c.fail(errMalformed)
+	}
+	c.in.off = len(c.in.buf) - len(b)
+	if string(m) != c.lastMethod { // no allocation while the method repeats
+		c.lastMethod = string(m)
+	}
+	if len(e) > 0 {
+		errmsg = string(e)
+	}
+	return seq, c.lastMethod, errmsg, nil
+}
+
+// next reads the next frame, its length and kind checked, into c.in.
 func (c *codec) next() error {
-	var hdr [4]byte
-	if _, err := io.ReadFull(c.r, hdr[:]); err != nil {
+	var hdr [5]byte
+	if _, err := io.ReadFull(c.r, hdr[:4]); err != nil {
 		return err
 	}
-	n := int(int32(binary.BigEndian.Uint32(hdr[:])))
+	n := int(int32(binary.BigEndian.Uint32(hdr[:4])))
 	if n < 0 || n > c.max {
 		return fmt.Errorf("basemanager: peer sent a %d-byte message: %w (limit %d bytes, see WithMaxMessageSize)", n, ErrMessageTooLarge, c.max)
 	}
+	if n == 0 {
+		return errMalformed
+	}
+	if _, err := io.ReadFull(c.r, hdr[4:]); err != nil {
+		return io.ErrUnexpectedEOF
+	}
+	if c.kind = hdr[4]; c.kind != frameGob && c.kind != frameBinary {
+		return errMalformed
+	}
+	n--
 	buf := c.in.buf[:0]
 	if cap(buf) < n {
 		buf = make([]byte, n)
@@ -96,25 +338,31 @@ func (c *codec) next() error {
 	if _, err := io.ReadFull(c.r, buf); err != nil {
 		return io.ErrUnexpectedEOF
 	}
-	if err := checkGobCounts(buf); err != nil {
-		return err
-	}
 	c.in.buf, c.in.off = buf, 0
 	return nil
 }
 
-// checkGobCounts walks the gob messages in a frame and checks that each
-// one's length fits in what is left of the frame, so the decoder never
-// allocates for a length a peer merely claims.
-func checkGobCounts(frame []byte) error {
-	for len(frame) > 0 {
-		n, size, ok := gobUint(frame)
-		if !ok || n > uint64(len(frame)-size) {
-			return fmt.Errorf("basemanager: malformed message from peer: a gob message claims more bytes than its frame holds")
-		}
-		frame = frame[size+int(n):]
+// cutString reads a uvarint length and that many bytes from b.
+func cutString(b []byte) (s, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, nil, false
 	}
-	return nil
+	return b[k : k+int(n)], b[k+int(n):], true
+}
+
+// checkGobCounts walks the gob messages in a frame's body and checks that
+// each one's length fits in what is left of the frame, so the decoder never
+// allocates for a length a peer merely claims.
+func checkGobCounts(body []byte) bool {
+	for len(body) > 0 {
+		n, size, ok := gobUint(body)
+		if !ok || n > uint64(len(body)-size) {
+			return false
+		}
+		body = body[size+int(n):]
+	}
+	return true
 }
 
 // gobUint decodes gob's unsigned integer: one byte below 0x80, or a negated
@@ -133,24 +381,28 @@ func gobUint(b []byte) (v uint64, size int, ok bool) {
 	return v, 1 + n, true
 }
 
-// readHeader reads the next frame and decodes a message header from it.
-// Any failure closes the connection: net/rpc reads nothing more after a
-// bad header, and without the close the peer would wait for replies, and
-// calls in flight for the end of the connection, forever.
-func (c *codec) readHeader(h any) error {
-	if err := c.next(); err != nil {
-		return c.fail(err)
+// readBody decodes the body of the frame readHeader read into body, or
+// skips it if body is nil (net/rpc discards the body of a request it
+// refuses, or of a response nobody waits for).
+func (c *codec) readBody(body any) error {
+	if c.kind == frameGob {
+		// Decode even to discard: the body may describe types that the
+		// rest of the gob stream refers to.
+		return c.dec.Decode(body)
 	}
-	if err := c.dec.Decode(h); err != nil {
-		return c.fail(err)
+	if body == nil {
+		return nil
 	}
-	return nil
+	m, ok := body.(binaryMessage)
+	if !ok {
+		return fmt.Errorf("basemanager: the peer sent a binary message where a %T was expected: %w", body, errMalformed)
+	}
+	return m.UnmarshalBinary(c.in.buf[c.in.off:])
 }
 
-func (c *codec) Close() error { return c.rwc.Close() }
-
-// frameReader hands one frame to the gob decoder. It implements
-// io.ByteReader so that gob reads it directly, without buffering ahead.
+// frameReader hands the body of one frame to the gob decoder. It
+// implements io.ByteReader so that gob reads it directly, without
+// buffering ahead.
 type frameReader struct {
 	buf []byte
 	off int
@@ -176,20 +428,42 @@ func (f *frameReader) ReadByte() (byte, error) {
 // serverCodec is the server's rpc.ServerCodec.
 type serverCodec struct{ *codec }
 
-func (c serverCodec) ReadRequestHeader(r *rpc.Request) error { return c.readHeader(r) }
+func (c serverCodec) ReadRequestHeader(r *rpc.Request) error {
+	var err error
+	if r.Seq, r.ServiceMethod, _, err = c.readHeader(); err != nil {
+		return err
+	}
+	c.inflight.Add(1)
+	return nil
+}
 
-func (c serverCodec) ReadRequestBody(body any) error { return c.dec.Decode(body) }
+func (c serverCodec) ReadRequestBody(body any) error { return c.readBody(body) }
 
-func (c serverCodec) WriteResponse(r *rpc.Response, body any) error { return c.write(r, body) }
+// WriteResponse sends the response itself when no other request is being
+// served: then no other response will follow soon to share the syscall.
+func (c serverCodec) WriteResponse(r *rpc.Response, body any) error {
+	return c.write(r.Seq, r.ServiceMethod, r.Error, body, c.inflight.Add(-1) == 0)
+}
 
 // clientCodec is the client's rpc.ClientCodec.
 type clientCodec struct{ *codec }
 
-func (c clientCodec) WriteRequest(r *rpc.Request, body any) error { return c.write(r, body) }
+// WriteRequest sends the request itself when no other call is waiting
+// for its response: then it is a lone caller's, and waits for nothing.
+func (c clientCodec) WriteRequest(r *rpc.Request, body any) error {
+	return c.write(r.Seq, r.ServiceMethod, "", body, c.inflight.Add(1) == 1)
+}
 
-func (c clientCodec) ReadResponseHeader(r *rpc.Response) error { return c.readHeader(r) }
+func (c clientCodec) ReadResponseHeader(r *rpc.Response) error {
+	var err error
+	if r.Seq, r.ServiceMethod, r.Error, err = c.readHeader(); err != nil {
+		return err
+	}
+	c.inflight.Add(-1)
+	return nil
+}
 
-func (c clientCodec) ReadResponseBody(body any) error { return c.dec.Decode(body) }
+func (c clientCodec) ReadResponseBody(body any) error { return c.readBody(body) }
 
 // NewClientCodec returns the rpc.ClientCodec a manager uses on an
 // authenticated connection, for speaking to a server with net/rpc directly:
