@@ -146,19 +146,20 @@ func newSignature(name string, fn reflect.Value, ft reflect.Type, recv int) *sig
 	return s
 }
 
-// args converts the values a caller sent into the parameters fn wants.
-// what names the call in errors, e.g. `get_my_string.Capitalize`.
-func (s *signature) args(what string, vals []any) ([]reflect.Value, error) {
+// appendArgs converts the values a caller sent into the parameters fn
+// wants and appends them to in (one slice for the whole call, receiver
+// included, so a call allocates it once). typeid and s.name name the call
+// in errors, e.g. `get_my_string.Capitalize`.
+func (s *signature) appendArgs(in []reflect.Value, typeid string, vals []any) ([]reflect.Value, error) {
 	n := len(s.in)
 	if s.variadic && len(vals) < n-1 || !s.variadic && len(vals) != n {
 		want := fmt.Sprint(n)
 		if s.variadic {
 			want = fmt.Sprintf("at least %d", n-1)
 		}
-		return nil, fmt.Errorf("basemanager: %s takes %s argument(s), got %d (check the call's arguments against the method's signature): %w",
-			what, want, len(vals), proxy.ErrBadArgument)
+		return nil, fmt.Errorf("basemanager: %s.%s takes %s argument(s), got %d (check the call's arguments against the method's signature): %w",
+			typeid, s.name, want, len(vals), proxy.ErrBadArgument)
 	}
-	out := make([]reflect.Value, len(vals))
 	for i, v := range vals {
 		want := s.in[min(i, n-1)]
 		if s.variadic && i >= n-1 {
@@ -166,12 +167,12 @@ func (s *signature) args(what string, vals []any) ([]reflect.Value, error) {
 		}
 		rv, ok := convert(v, want)
 		if !ok {
-			return nil, fmt.Errorf("basemanager: %s: argument %d: want %s, got %s: %w",
-				what, i+1, want, typeName(v), proxy.ErrBadArgument)
+			return nil, fmt.Errorf("basemanager: %s.%s: argument %d: want %s, got %s: %w",
+				typeid, s.name, i+1, want, typeName(v), proxy.ErrBadArgument)
 		}
-		out[i] = rv
+		in = append(in, rv)
 	}
-	return out, nil
+	return in, nil
 }
 
 // convert turns a decoded wire value into a parameter of type want.

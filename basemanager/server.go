@@ -534,14 +534,22 @@ func (sess *session) call(req *wire.Request) (wire.Values, []wire.Grant, error) 
 	if err != nil {
 		return wire.Values{}, nil, fmt.Errorf("basemanager: %s.%s: decoding arguments: %w", obj.reg.typeid, req.Method, err)
 	}
-	ctx, done := sess.callContext(req)
-	defer done()
+	// Only a method that takes a context can see the caller or be
+	// cancelled: the others skip making a context for the call.
+	ctx := sess.ctx
+	if sig := obj.info.methods[req.Method]; sig != nil && sig.wantsCtx {
+		var done func()
+		ctx, done = sess.callContext(req)
+		defer done()
+	}
 
 	if !obj.reg.concurrent {
 		obj.mu.Lock()
 		defer obj.mu.Unlock()
 	}
-	s.holdProxies(obj, vals)
+	if req.Args.Gob != nil { // builtin scalars cannot hold proxies
+		s.holdProxies(obj, vals)
+	}
 	result, err := obj.dispatch(ctx, req.Method, vals)
 	if err != nil {
 		return wire.Values{}, nil, err
@@ -556,6 +564,9 @@ func (sess *session) call(req *wire.Request) (wire.Values, []wire.Grant, error) 
 	out, err := wire.Encode([]any{result})
 	if err != nil {
 		return wire.Values{}, nil, fmt.Errorf("basemanager: %s.%s: encoding result %T: %w", obj.reg.typeid, req.Method, result, err)
+	}
+	if out.Gob == nil { // builtin scalars: no proxies inside
+		return out, nil, nil
 	}
 	return out, sess.grant(result), nil
 }
@@ -752,19 +763,16 @@ func (obj *object) str() string {
 // Value for a callable. A returned error or a panic in user code becomes a
 // *remoteError; bad arguments an ErrBadArgument.
 func invoke(ctx context.Context, sig *signature, recv reflect.Value, typeid string, vals []any) (results []reflect.Value, err error) {
-	what := typeid + "." + sig.name
-	args, err := sig.args(what, vals)
-	if err != nil {
-		return nil, err
-	}
-	in := make([]reflect.Value, 0, sig.skip+len(args))
+	in := make([]reflect.Value, 0, sig.skip+len(vals))
 	if recv.IsValid() {
 		in = append(in, recv)
 	}
 	if sig.wantsCtx {
 		in = append(in, reflect.ValueOf(ctx))
 	}
-	in = append(in, args...)
+	if in, err = sig.appendArgs(in, typeid, vals); err != nil {
+		return nil, err
+	}
 
 	defer func() {
 		if p := recover(); p != nil {
