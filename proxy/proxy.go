@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/rpc"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -79,49 +80,53 @@ func (p *Proxy) CallMethod(method string, args ...any) (any, error) {
 // so an operation that happened is never reported as not having happened.
 // The connection stays usable.
 func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...any) (any, error) {
-	op := p.token.Typeid + "." + method
-	if err := p.usable(op); err != nil {
+	if err := p.usable(method); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("proxy: %s: %w", op, err)
+		return nil, fmt.Errorf("proxy: %s: %w", p.op(method), err)
 	}
 	vals, err := wire.Encode(args)
 	if err != nil {
-		return nil, fmt.Errorf("proxy: %s: encoding arguments: %w", op, err)
+		return nil, fmt.Errorf("proxy: %s: encoding arguments: %w", p.op(method), err)
 	}
-	req := wire.Request{ID: p.token.ID, Epoch: p.token.Epoch, Ref: p.ref, Method: method, Args: vals}
+	cs := callStates.Get().(*callState)
+	cs.req = wire.Request{ID: p.token.ID, Epoch: p.token.Epoch, Ref: p.ref, Method: method, Args: vals}
 	if ctx.Done() != nil {
-		req.Call = nextCall.Add(1)
+		cs.req.Call = nextCall.Add(1)
 	}
-	var reply wire.Reply
-	c := p.client.Go(wire.ServiceName+".Call", &req, &reply, make(chan *rpc.Call, 1))
+	req, reply := &cs.req, &cs.reply
+	c := p.client.Go(wire.ServiceName+".Call", req, reply, cs.done)
 	select {
 	case <-c.Done:
 	case <-ctx.Done():
 		// Ask the server to stop the call, then learn how it ended: the
-		// reply follows at once unless the server is wedged.
+		// reply follows at once unless the server is wedged. The call
+		// state is not reused: a reply may yet arrive into it.
 		p.client.Go(wire.ServiceName+".Cancel", &wire.CancelRequest{Call: req.Call}, &wire.Empty{}, make(chan *rpc.Call, 1))
 		t := time.NewTimer(cancelGrace)
 		defer t.Stop()
 		select {
 		case <-c.Done:
 			if c.Error != nil || reply.Err != nil {
-				return nil, fmt.Errorf("proxy: %s: %w", op, ctx.Err())
+				return nil, fmt.Errorf("proxy: %s: %w", p.op(method), ctx.Err())
 			}
 		case <-t.C:
-			return nil, fmt.Errorf("proxy: %s: %w", op, ctx.Err())
+			return nil, fmt.Errorf("proxy: %s: %w", p.op(method), ctx.Err())
 		}
 	}
+	// The call is over: net/rpc is done with the call state, and nothing
+	// below keeps a reference into it.
+	defer cs.release()
 	if c.Error != nil {
-		return nil, p.transportError(op, c.Error)
+		return nil, p.transportError(p.op(method), c.Error)
 	}
 	if reply.Err != nil {
 		return nil, FromWire(reply.Err)
 	}
 	results, err := reply.Result.Decode()
 	if err != nil {
-		return nil, fmt.Errorf("proxy: %s: decoding result: %w", op, err)
+		return nil, fmt.Errorf("proxy: %s: decoding result: %w", p.op(method), err)
 	}
 	if len(results) == 0 {
 		return nil, nil
@@ -130,20 +135,40 @@ func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...an
 	return results[0], nil
 }
 
+// op names a call in errors, e.g. "get_my_string.Capitalize". It is only
+// built when there is an error to report.
+func (p *Proxy) op(method string) string { return p.token.Typeid + "." + method }
+
+// callState is what one call needs besides the arguments, kept for the
+// next call: a call allocates none of it.
+type callState struct {
+	req   wire.Request
+	reply wire.Reply
+	done  chan *rpc.Call // buffered, empty between calls
+}
+
+var callStates = sync.Pool{New: func() any { return &callState{done: make(chan *rpc.Call, 1)} }}
+
+// release returns cs to the pool, holding nothing of the call it served.
+func (cs *callState) release() {
+	cs.req, cs.reply = wire.Request{}, wire.Reply{}
+	callStates.Put(cs)
+}
+
 // cancelGrace bounds the wait for a cancelled call's reply.
 const cancelGrace = 2 * time.Second
 
 // nextCall numbers calls that may be cancelled, process-wide.
 var nextCall atomic.Uint64
 
-// usable reports why the proxy cannot make calls, if it cannot.
-func (p *Proxy) usable(op string) error {
-	if p.closed.Load() {
-		return fmt.Errorf("proxy: %s: %w (get a new proxy from the manager)", op, ErrClosed)
-	}
-	if p.client == nil {
+// usable reports why the proxy cannot make calls of method, if it cannot.
+func (p *Proxy) usable(method string) error {
+	switch {
+	case p.closed.Load():
+		return fmt.Errorf("proxy: %s: %w (get a new proxy from the manager)", p.op(method), ErrClosed)
+	case p.client == nil:
 		return fmt.Errorf("proxy: %s: %w: this proxy was decoded from data and has no connection "+
-			"(rebuild it with the manager's Rebuild(token))", op, ErrClosed)
+			"(rebuild it with the manager's Rebuild(token))", p.op(method), ErrClosed)
 	}
 	return nil
 }
