@@ -1,17 +1,23 @@
 // auth.go mirrors deliver_challenge and answer_challenge in Python's
 // multiprocessing/connection.py (3.12+): mutual HMAC-SHA256 challenge and
-// response, framed as multiprocessing.connection frames its messages.
+// response, framed as multiprocessing.connection frames its messages. Like
+// Python 3.12, it also speaks the legacy dialect of Python 3.11 and older
+// (raw HMAC-MD5, see legacyDigest), so CPython peers of either age connect.
 
 package basemanager
 
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/sha3"
+	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"time"
@@ -59,8 +65,14 @@ func deliverChallenge(rw io.ReadWriter, key []byte) error {
 	if err != nil {
 		return err
 	}
+	want := digest(key, msg)
+	if len(response) == md5.Size {
+		// Python 3.11 and older answer any challenge with raw HMAC-MD5 over
+		// all of it, {sha256} included; Python 3.12 accepts that too.
+		want = legacyDigest(key, msg)
+	}
 	// Both the prefix and the digest are compared in constant time.
-	if !hmac.Equal(response, digest(key, msg)) {
+	if !hmac.Equal(response, want) {
 		writeFrame(rw, []byte(failureMessage)) // best effort: the peer learns why
 		return fmt.Errorf("digest received was wrong (the peer uses another authkey): %w", ErrAuthentication)
 	}
@@ -77,10 +89,14 @@ func answerChallenge(rw io.ReadWriter, key []byte) error {
 		return fmt.Errorf("the server has as many connections as it allows (try again later): %w", ErrTooManyConnections)
 	}
 	challenge, ok := bytes.CutPrefix(msg, []byte(challengePrefix))
-	if !ok || !bytes.HasPrefix(challenge, []byte(digestPrefix)) || len(challenge) < len(digestPrefix)+20 {
-		return fmt.Errorf("malformed challenge (is the peer a gomanager or Python 3.12+ manager?): %w", ErrAuthentication)
+	if !ok {
+		return fmt.Errorf("malformed challenge (is the peer a gomanager or Python manager?): %w", ErrAuthentication)
 	}
-	if err := writeFrame(rw, digest(key, challenge)); err != nil {
+	answer, err := answerFor(key, challenge)
+	if err != nil {
+		return err
+	}
+	if err := writeFrame(rw, answer); err != nil {
 		return err
 	}
 	reply, err := readFrame(rw, maxAuthMessage)
@@ -100,6 +116,49 @@ func digest(key, challenge []byte) []byte {
 	mac := hmac.New(sha256.New, key)
 	mac.Write(challenge)
 	return mac.Sum([]byte(digestPrefix))
+}
+
+// legacyChallengeSize is the length of a Python 3.11 (and older) challenge
+// after its #CHALLENGE# prefix: 20 random bytes, with no digest name.
+const legacyChallengeSize = 20
+
+// legacyDigest is Python 3.11's answer: raw HMAC-MD5, no digest name.
+func legacyDigest(key, challenge []byte) []byte {
+	mac := hmac.New(md5.New, key)
+	mac.Write(challenge)
+	return mac.Sum(nil)
+}
+
+// digests are the names a Python 3.12+ challenge may carry in braces
+// (Python's _ALLOWED_DIGESTS), with their hashes.
+var digests = map[string]func() hash.Hash{
+	"md5":      md5.New,
+	"sha256":   sha256.New,
+	"sha384":   sha512.New384,
+	"sha3_256": func() hash.Hash { return sha3.New256() },
+	"sha3_384": func() hash.Hash { return sha3.New384() },
+}
+
+// answerFor computes the answer to a challenge as Python 3.12's
+// answer_challenge does: a legacy 20-byte challenge gets raw HMAC-MD5; a
+// "{name}" challenge gets "{name}" and HMAC-name over the whole challenge.
+func answerFor(key, challenge []byte) ([]byte, error) {
+	if len(challenge) == legacyChallengeSize {
+		return legacyDigest(key, challenge), nil
+	}
+	name, _, ok := bytes.Cut(challenge, []byte("}"))
+	if !ok || len(challenge) < legacyChallengeSize || !bytes.HasPrefix(name, []byte("{")) {
+		return nil, fmt.Errorf("malformed challenge (is the peer a gomanager or Python manager?): %w", ErrAuthentication)
+	}
+	h := digests[string(name[1:])]
+	if h == nil {
+		return nil, fmt.Errorf("challenge asks for digest %.20q, which is not one of Python's (md5, sha256, sha384, sha3_256, sha3_384): %w",
+			name[1:], ErrAuthentication)
+	}
+	mac := hmac.New(h, key)
+	mac.Write(challenge)
+	prefix := append([]byte{}, challenge[:len(name)+1]...) // "{name}"
+	return mac.Sum(prefix), nil
 }
 
 // refuseBusy tells a connection the server is full, then closes it. The

@@ -54,6 +54,7 @@ type Server struct {
 	lastRef  uint64
 	lastConn uint64
 	conns    map[net.Conn]struct{} // open connections, closed by Stop
+	pyRefs   map[uint64]int        // references held by Python clients, by object id (python.go)
 
 	wg sync.WaitGroup // the accept loop's connection goroutines
 }
@@ -247,6 +248,15 @@ func (s *Server) serveConn(conn net.Conn) {
 		return
 	}
 	conn.SetDeadline(time.Time{})
+	// A Python client's first message is a pickle: python.go serves it.
+	conn, python, err := peekProtocol(conn, s.maxMessageSize)
+	if err != nil {
+		return
+	}
+	if python {
+		s.servePython(conn)
+		return
+	}
 
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
