@@ -4,6 +4,9 @@
 #
 #   ./run_demo.sh          the lesson: ProcessA shares "hello World", ProcessB uses a proxy
 #   ./run_demo.sh sync     SyncManager: worker processes share a dict, a lock and a queue
+#   ./run_demo.sh python   across languages: the Go ProcessA with the lesson's own Python
+#                          ProcessB, then the lesson's Python ProcessA with the Go ProcessB
+#                          (testdata/python/lesson.py; needs python3)
 #
 # Exits 0 only if every process did.
 set -euo pipefail
@@ -11,9 +14,9 @@ cd "$(dirname "$0")"
 
 scenario=${1:-lesson}
 case "$scenario" in
-lesson | sync) ;;
+lesson | sync | python) ;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson or sync)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync or python)" >&2
 	exit 2
 	;;
 esac
@@ -48,6 +51,22 @@ start_server() {
 	exec 3<&-
 }
 
+# start_python_server: start the lesson's Python ProcessA on a port the OS
+# picks, wait until it says it listens, and set $address.
+start_python_server() {
+	mkfifo "$work/pyready"
+	exec 4<>"$work/pyready"
+	python3 testdata/python/lesson.py ProcessA >&4 &
+	pids+=("$!")
+	local line
+	if ! read -r -t 30 line <&4; then
+		echo "run_demo.sh: the Python ProcessA did not start listening within 30 s" >&2
+		exit 1
+	fi
+	echo "$line"
+	address=${line##* }
+}
+
 # wait_all: wait for every started process; fail if any failed.
 wait_all() {
 	local status=0
@@ -70,8 +89,21 @@ sync)
 	pids+=("$!")
 	wait_all
 	;;
+python)
+	echo "== the Go ProcessA, the lesson's Python ProcessB"
+	start_server ProcessA
+	python3 testdata/python/lesson.py ProcessB "${address##*:}" &
+	pids+=("$!")
+	wait_all
+	echo "== the lesson's Python ProcessA, the Go ProcessB"
+	start_python_server
+	"$work/demo" -role ProcessBPython -address "$address" &
+	pids+=("$!")
+	wait_all
+	exec 4<&-
+	;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson or sync)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync or python)" >&2
 	exit 2
 	;;
 esac

@@ -7,6 +7,7 @@
 //	demo -role ProcessA -address 127.0.0.1:0 -ready FILE   # serve for 3 s
 //	demo -role ProcessB -address 127.0.0.1:PORT            # use the proxy
 //	demo -role Sync                                        # SyncManager: workers share a dict, a lock, a queue
+//	demo -role ProcessBPython -address 127.0.0.1:PORT      # ProcessB for a Python ProcessA (testdata/python/lesson.py)
 //
 // Both read the authkey from the GOMANAGER_AUTHKEY environment variable.
 package main
@@ -24,7 +25,7 @@ import (
 )
 
 func main() {
-	role := flag.String("role", "", "ProcessA (serve), ProcessB (connect), Sync (SyncManager parent) or SyncWorker")
+	role := flag.String("role", "", "ProcessA (serve), ProcessB (connect), ProcessBPython (connect to Python), Sync (SyncManager parent) or SyncWorker")
 	address := flag.String("address", "127.0.0.1:0", "the manager's host:port")
 	ready := flag.String("ready", "", "ProcessA: write the bound address to this file (a FIFO) once listening")
 	flag.Parse()
@@ -36,12 +37,14 @@ func main() {
 		err = ProcessA(os.Stdout, *address, authkey, *ready)
 	case "ProcessB":
 		err = ProcessB(os.Stdout, *address, authkey)
+	case "ProcessBPython":
+		err = ProcessBPython(os.Stdout, *address, authkey)
 	case "Sync":
 		err = SyncParent(os.Stdout, authkey)
 	case "SyncWorker":
 		err = SyncWorker(os.Stdout, *address, authkey)
 	default:
-		err = fmt.Errorf("unknown role %q: want ProcessA, ProcessB, Sync or SyncWorker", *role)
+		err = fmt.Errorf("unknown role %q: want ProcessA, ProcessB, ProcessBPython, Sync or SyncWorker", *role)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, *role+":", err)

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"gomanager/basemanager/pickle"
 	"gomanager/proxy"
 )
 
@@ -35,6 +36,11 @@ func (s *SharedString) Capitalize() string {
 	}
 	return string(unicode.ToTitle(first)) + strings.ToLower(s.S[size:])
 }
+
+// PyRepr is what Python's repr(my_string) shows: Python clients of the
+// manager print it for str(proxy_my_string), as they would with a Python
+// server (basemanager.PyReprer).
+func (s *SharedString) PyRepr() string { return pickle.Repr(s.S) }
 
 // Set replaces the shared string.
 func (s *SharedString) Set(v string) { s.S = v }
