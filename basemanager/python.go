@@ -91,22 +91,24 @@ func (s *Server) servePython(conn net.Conn) {
 
 	msg, err := readPyFrame(conn, s.maxMessageSize)
 	if err != nil {
-		s.logf("basemanager: %s: Python client %s: %v", s.address, conn.RemoteAddr(), err)
+		if !errors.Is(err, io.EOF) {
+			s.logf("basemanager: %s: Python client %s: %v", s.address, conn.RemoteAddr(), err)
+		}
 		return
 	}
 	var reply pickle.Tuple
-	funcname, args, kwds, err := pyRequest(msg, false)
+	req, err := pyRequest(msg)
 	switch {
 	case err != nil:
 		reply = s.traceback(err)
-	case funcname == "accept_connection":
+	case req.name == "accept_connection":
 		if err := s.writePy(conn, pickle.Tuple{"#RETURN", nil}); err != nil {
 			return
 		}
 		s.servePythonCalls(sess, conn, cancel)
 		return
 	default:
-		result, err := s.pyPublic(sess, funcname, args, kwds)
+		result, err := s.pyPublic(sess, req.name, req.args, req.kwds)
 		if err != nil {
 			reply = s.traceback(err)
 		} else {
@@ -116,31 +118,32 @@ func (s *Server) servePython(conn net.Conn) {
 	s.writePy(conn, reply)
 }
 
-// pyRequest decodes a request: (None, funcname, args, kwds) on a fresh
+// pyMessage is one request: (None, funcname, args, kwds) on a fresh
 // connection, (ident, methodname, args, kwds) on an accepted one.
-func pyRequest(msg []byte, call bool) (name string, args pickle.Tuple, kwds pickle.Dict, err error) {
+type pyMessage struct {
+	ident any // None, or the object's ident
+	name  string
+	args  pickle.Tuple
+	kwds  pickle.Dict
+}
+
+// pyRequest decodes a request.
+func pyRequest(msg []byte) (pyMessage, error) {
 	v, err := pickle.Unmarshal(msg)
 	if err != nil {
-		return "", nil, nil, pyError("UnpicklingError", err.Error())
+		return pyMessage{}, pyError("UnpicklingError", err.Error())
 	}
 	t, ok := v.(pickle.Tuple)
 	if !ok || len(t) != 4 {
-		return "", nil, nil, pyError("ValueError", fmt.Sprintf("a request is a 4-tuple, got %.100s", pickle.Repr(v)))
+		return pyMessage{}, pyError("ValueError", fmt.Sprintf("a request is a 4-tuple, got %.100s", pickle.Repr(v)))
 	}
-	if call {
-		ident, ok := t[0].(string)
-		if !ok {
-			return "", nil, nil, pyError("KeyError", pickle.Repr(t[0]))
-		}
-		name = ident + "\x00" // split by the caller
-	}
-	method, ok1 := t[1].(string)
+	name, ok1 := t[1].(string)
 	args, ok2 := t[2].(pickle.Tuple)
 	kwds, ok3 := t[3].(pickle.Dict)
 	if !ok1 || !ok2 || !ok3 {
-		return "", nil, nil, pyError("TypeError", fmt.Sprintf("malformed request %.100s", pickle.Repr(v)))
+		return pyMessage{}, pyError("TypeError", fmt.Sprintf("malformed request %.100s", pickle.Repr(v)))
 	}
-	return name + method, args, kwds, nil
+	return pyMessage{ident: t[0], name: name, args: args, kwds: kwds}, nil
 }
 
 // pyPublic runs one of Server.public's requests other than
@@ -403,17 +406,21 @@ func (s *Server) servePythonCalls(sess *session, conn net.Conn, cancel context.C
 // token)) for a method listed in MethodToTypeid, or ('#TRACEBACK', text)
 // when the call itself failed.
 func (s *Server) pyCall(sess *session, msg []byte) pickle.Tuple {
-	name, args, kwds, err := pyRequest(msg, true)
+	req, err := pyRequest(msg)
 	if err != nil {
 		return s.traceback(err)
 	}
-	ident, method, _ := strings.Cut(name, "\x00")
+	ident, ok := req.ident.(string)
+	if !ok {
+		return s.traceback(pyError("KeyError", pickle.Repr(req.ident)))
+	}
 	obj, err := s.pyObject(ident)
 	if err != nil {
 		return s.traceback(err)
 	}
+	method := req.name
 	ctx := wire.WithCaller(sess.ctx, wire.Caller{Conn: sess.conn})
-	a := &pyArgs{method: method, pos: args, kw: kwds}
+	a := &pyArgs{method: method, pos: req.args, kw: req.kwds}
 
 	m, goName, ok := pythonMethod(obj, method)
 	if !ok {

@@ -99,7 +99,7 @@ type pyType struct {
 	getvalue func(recv any) any    // _getvalue(); nil: the Go #GETVALUE
 }
 
-// pyCall is the form in which pyCall runs every method, adapted or not.
+// pyCallFunc is how pyCall runs a method, adapted or not.
 type pyCallFunc func(ctx context.Context, obj *object, a *pyArgs) (any, error)
 
 // pyTypeOf returns the adapter of the object's type, or nil.

@@ -115,8 +115,10 @@ func TestPythonSyncManagerClient(t *testing.T) {
 	}
 	t.Logf("sync_client.py:\n%s", out)
 
-	if v, err := d.CallMethod("Get", "from_python"); err != nil || v != 1 {
-		t.Errorf("the Go client reads what Python stored: %v, %v; want 1", v, err)
+	for key, want := range map[string]string{"from_python": "1", "tuple": "(1, 'a')", "nested": "{'k': [1, 2.5]}"} {
+		if v, err := d.CallMethod("Get", key); err != nil || pickle.Repr(v) != want {
+			t.Errorf("the Go client reads what Python stored under %q: %s, %v; want %s", key, pickle.Repr(v), err, want)
+		}
 	}
 	d.Close()
 	if n := srv.NumberOfObjects(); n != 0 {
@@ -218,8 +220,11 @@ func TestPythonClientOfGoServer(t *testing.T) {
 	if _, err := c.Create("no such typeid"); !errors.As(err, &perr) || !strings.Contains(perr.Error(), "KeyError") {
 		t.Errorf("create of an unknown typeid: %v, want a RemoteError naming KeyError", err)
 	}
-	if got := q.String(); !strings.HasPrefix(got, "Queue(len=0") {
+	if got := q.String(); !strings.HasPrefix(got, "Queue(len=0") { // Python's str(proxy): __repr__
 		t.Errorf("str(queue) = %q", got)
+	}
+	if got, err := q.CallMethod("__str__"); err != nil || !strings.HasPrefix(got.(string), "Queue(len=0") {
+		t.Errorf("__str__: %v, %v", got, err)
 	}
 }
 

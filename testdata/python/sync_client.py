@@ -196,6 +196,8 @@ def shared_with_go(m):
     sd = m.shared_dict()
     assert sd['from_go'] == 2, sd.copy()
     sd['from_python'] = 1
+    sd['tuple'] = (1, 'a')
+    sd['nested'] = {'k': [1, 2.5]}
     check('a dict shared with a Go client')
 
 
