@@ -49,8 +49,10 @@ type Server struct {
 
 	mu       sync.Mutex // guards the fields below
 	objects  map[uint64]*object
-	byPtr    map[identity]*object // objects by referent identity, to share one entry per pointer
-	lastID   uint64               // ids are never reused
+	byPtr    map[unsafe.Pointer]*object // objects by referent address, to share one entry per pointer (see lookupLocked)
+	byIdent  map[identity]*object       // the rare referents whose address an object of another type has in byPtr
+	held     map[uint64][]uint64        // ids of objects an object keeps alive (proxies stored in it), by its id
+	lastID   uint64                     // ids are never reused
 	lastRef  uint64
 	lastConn uint64
 	conns    map[net.Conn]struct{} // open connections, closed by Stop
@@ -60,6 +62,8 @@ type Server struct {
 }
 
 // object is one shared object: Python's id_to_obj entry plus its refcount.
+// A server may hold very many, so it keeps here only what a call needs
+// (96 bytes); the rest is derived (identity) or kept aside (Server.held).
 type object struct {
 	id      uint64
 	reg     *registration
@@ -67,16 +71,16 @@ type object struct {
 	boxed   bool          // value points to a copy of what the callable returned
 	info    *typeInfo
 	exposed []string
-	key     identity
 
 	mu sync.Mutex // serializes calls to the referent
 
-	refs int      // guarded by Server.mu
-	held []uint64 // ids of objects this one keeps alive (proxies stored in it); guarded by Server.mu
+	refs int // guarded by Server.mu
 }
 
 // identity tells whether two callables returned the same referent: then
 // they share one object entry (and one lock), as Python's ids do.
+// Referents kept as they came (pointers, maps, chans) have one; boxed
+// copies have none.
 type identity struct {
 	t reflect.Type
 	p unsafe.Pointer
@@ -101,7 +105,9 @@ func newServer(registry map[string]*registration, address string, cfg *config) (
 		ctx:              ctx,
 		cancel:           cancel,
 		objects:          map[uint64]*object{},
-		byPtr:            map[identity]*object{},
+		byPtr:            map[unsafe.Pointer]*object{},
+		byIdent:          map[identity]*object{},
+		held:             map[uint64][]uint64{},
 		conns:            map[net.Conn]struct{}{},
 	}, nil
 }
@@ -366,7 +372,6 @@ func (s *Server) adopt(reg *registration, value reflect.Value) *object {
 	obj := &object{reg: reg, value: value}
 	switch value.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Chan:
-		obj.key = identity{value.Type(), value.UnsafePointer()}
 	default:
 		// A value, not a reference: keep a private copy behind a pointer so
 		// pointer-receiver methods can change it.
@@ -379,16 +384,41 @@ func (s *Server) adopt(reg *registration, value reflect.Value) *object {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if obj.key.p != nil {
-		if existing := s.byPtr[obj.key]; existing != nil {
+	if key, ok := obj.identity(); ok {
+		if existing := s.lookupLocked(key); existing != nil {
 			return existing
 		}
-		s.byPtr[obj.key] = obj
+		if s.byPtr[key.p] == nil {
+			s.byPtr[key.p] = obj
+		} else {
+			s.byIdent[key] = obj
+		}
 	}
 	s.lastID++
 	obj.id = s.lastID
 	s.objects[obj.id] = obj
 	return obj
+}
+
+// identity returns the key under which byPtr holds obj, if it has one.
+func (obj *object) identity() (identity, bool) {
+	if obj.boxed {
+		return identity{}, false
+	}
+	return identity{obj.value.Type(), obj.value.UnsafePointer()}, true
+}
+
+// lookupLocked returns the object whose referent has identity key, if the
+// server holds one. Objects are found by address alone, in byPtr: a slot
+// half the size of one keyed by type and address, which matters with
+// many objects. Two referents of different types can share an address (a
+// struct and its first field, zero-size values): the second one's entry
+// is in byIdent. The caller holds s.mu.
+func (s *Server) lookupLocked(key identity) *object {
+	if obj := s.byPtr[key.p]; obj != nil && obj.value.Type() == key.t {
+		return obj
+	}
+	return s.byIdent[key]
 }
 
 // addRef records a new reference to obj owned by this connection.
@@ -474,11 +504,17 @@ func (s *Server) dropRefLocked(id uint64) {
 		return
 	}
 	delete(s.objects, id)
-	if obj.key.p != nil {
-		delete(s.byPtr, obj.key)
+	if key, ok := obj.identity(); ok {
+		if s.byPtr[key.p] == obj {
+			delete(s.byPtr, key.p)
+		} else {
+			delete(s.byIdent, key)
+		}
 	}
-	for _, held := range obj.held {
-		s.dropRefLocked(held)
+	held := s.held[id]
+	delete(s.held, id)
+	for _, h := range held {
+		s.dropRefLocked(h)
 	}
 }
 
@@ -642,7 +678,7 @@ func (s *Server) holdProxies(obj *object, vals []any) {
 			return // not ours, gone, or itself: a self-reference would never be freed
 		}
 		target.refs++
-		obj.held = append(obj.held, t.ID)
+		s.held[obj.id] = append(s.held[obj.id], t.ID)
 	})
 }
 
