@@ -67,7 +67,18 @@
 // With [WithAuthKey], every connection starts with Python 3.12's mutual
 // HMAC-SHA256 challenge and response, in Python's framing, under a deadline
 // ([WithHandshakeTimeout]). A wrong key fails with [ErrAuthentication]. A
-// server without an authkey only listens on loopback addresses.
+// server without an authkey only listens on loopback addresses. Python
+// 3.11's legacy HMAC-MD5 dialect is spoken too, for CPython peers.
+//
+// # Python clients and servers
+//
+// The server also serves CPython's own manager clients (a BaseManager that
+// connects, a SyncManager), on the same address: after the handshake, a
+// first message that is a pickle selects Python's protocol. They call
+// methods by Python's names (capitalize, is_set) and get Python's
+// exceptions; their pickles are read by package
+// [gomanager/basemanager/pickle], which runs no code. [NewPythonClient]
+// goes the other way: a Go client of a CPython manager server.
 //
 // # Differences from Python
 //

@@ -865,6 +865,10 @@ func keyArg(a *pyArgs, params ...pyParam) ([]any, any, error) {
 	return p, k, err
 }
 
+// noDefault marks an optional parameter the caller did not pass, where
+// None is a valid value (dict.pop's default).
+var noDefault any = new(struct{ byte })
+
 // keyError is Python's KeyError(key) for a missing key.
 func keyError(key any) error {
 	return pickle.NewException("builtins", "KeyError", key)
@@ -902,12 +906,11 @@ func dictPyType() *pyType {
 				return d.GetDefault(k, p[1])
 			}),
 			"pop": {"Pop", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				const missing = "\x00missing"
-				p, k, err := keyArg(a, opt("default", missing))
+				p, k, err := keyArg(a, opt("default", noDefault))
 				if err != nil {
 					return nil, err
 				}
-				if p[1] != missing {
+				if p[1] != noDefault {
 					return d(recv).PopDefault(k, p[1])
 				}
 				v, err := d(recv).Pop(k)
