@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# compare.sh measures gomanager, plain net/rpc and Python 3.11's manager
+# on the same workload, back to back, and prints the table of ratios the
+# README shows (issue 5):
+#
+#   testdata/bench/compare.sh            # 5 rounds, about 10 minutes
+#   ROUNDS=1 testdata/bench/compare.sh   # a quick look
+#
+# Each round runs every Go benchmark once (go test -bench, -count=1) and
+# then the Python script, so that each round's ratios compare systems
+# measured within a minute of each other; the table shows the median of
+# the rounds. The call latency is measured in three placements: the
+# scheduler's choice, both processes on CPU 0, and the client on CPU 0
+# with the server on CPU 1 (taskset; the Go server child is pinned with
+# GOMANAGER_BENCH_SERVER_CPUS, the Python server with --server-cpus).
+# The raw output stays in the directory printed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${ROUNDS:-5}
+out=$(mktemp -d "${TMPDIR:-/tmp}/gomanager-bench.XXXXXX")
+
+command -v python3 >/dev/null || { echo "compare.sh: needs python3" >&2; exit 1; }
+pinning=yes
+if ! command -v taskset >/dev/null || [[ $(nproc) -lt 2 ]]; then
+	echo "compare.sh: no taskset, or a single CPU: the pinned placements are skipped" >&2
+	pinning=no
+fi
+
+go test -c -o "$out/basemanager.test" ./basemanager
+go test -c -o "$out/proxy.test" ./proxy
+py=testdata/bench/python_manager_bench.py
+
+# bench BINARY PATTERN [taskset prefix...]: one run of a benchmark binary.
+bench() {
+	local bin=$1 pattern=$2
+	shift 2
+	"$@" "$bin" -test.run='^$' -test.bench="$pattern" -test.benchmem -test.count=1
+}
+
+for r in $(seq "$rounds"); do
+	echo "round $r of $rounds" >&2
+	{
+		bench "$out/basemanager.test" .
+		bench "$out/proxy.test" .
+		python3 "$py"
+	} >"$out/default-$r.txt"
+	if [[ $pinning == yes ]]; then
+		latency='^BenchmarkCall(Interleaved)?$'
+		{
+			GOMANAGER_BENCH_SERVER_CPUS=0 bench "$out/basemanager.test" "$latency" taskset -c 0
+			python3 "$py" --only call --client-cpus 0 --server-cpus 0
+		} >"$out/same-$r.txt"
+		{
+			GOMANAGER_BENCH_SERVER_CPUS=1 bench "$out/basemanager.test" "$latency" taskset -c 0
+			python3 "$py" --only call --client-cpus 0 --server-cpus 1
+		} >"$out/split-$r.txt"
+	fi
+done
+
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || echo unknown)), $(go version | cut -d' ' -f3), Python $(python3 -c 'import sys; print(sys.version.split()[0])'), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+go run testdata/bench/perftable.go "$out"
+echo
+echo "raw output: $out"
