@@ -59,6 +59,9 @@ type Server struct {
 	pyRefs   map[uint64]int        // references held by Python clients, by object id (python.go)
 
 	wg sync.WaitGroup // the accept loop's connection goroutines
+
+	workers  chan *callWorker // idle workers (workers.go); nil until ServeForever starts them
+	workerWG sync.WaitGroup   // the workers' goroutines
 }
 
 // object is one shared object: Python's id_to_obj entry plus its refcount.
@@ -167,6 +170,8 @@ func (s *Server) Address() string { return s.address }
 // returns nil once every connection has been closed and its goroutine has
 // finished. It blocks; Python's serve_forever.
 func (s *Server) ServeForever() error {
+	s.startWorkers()
+	defer s.stopWorkers() // runs after the Wait below: then no call is left for them
 	defer s.wg.Wait()
 	for {
 		conn, err := s.listener.Accept()

@@ -19,8 +19,7 @@ type service struct {
 
 // Call runs one method of a shared object: Python's serve_client loop body.
 func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
-	growStack() // see growStack: once, here, rather than deep in the call
-	result, grants, err := s.sess.call(req)
+	result, grants, err := s.sess.server.runCall(s.sess, req) // see workers.go
 	reply.Result, reply.Grants, reply.Err = result, grants, toWire(err)
 	return nil
 }
@@ -80,27 +79,3 @@ func (s *service) DebugInfo(_ *wire.Empty, info *string) error {
 	*info = s.sess.server.DebugInfo()
 	return nil
 }
-
-// growStack grows the calling goroutine's stack, once, to the size a
-// method call needs, while the stack is still shallow.
-//
-// net/rpc runs each request on a new goroutine, whose stack starts small
-// (2 KiB) and is grown to 4 KiB by net/rpc's own reflective call of Call.
-// Running the method needs about 3 KiB more (the dispatch, and a second
-// reflect.Value.Call, whose frame alone is 1.4 KiB), so the runtime would
-// grow the stack again deep in the call, copying and adjusting every
-// frame on it: about a fifth of the server's CPU time per call, measured
-// under load (BenchmarkThroughput). Asking for the room here, with only
-// net/rpc's frames below, makes that growth much cheaper.
-//
-//go:noinline
-func growStack() {
-	var room [3 << 10]byte
-	touch(room[:])
-}
-
-// touch keeps room on the stack: the compiler cannot drop an array that a
-// function it does not inline reads.
-//
-//go:noinline
-func touch(b []byte) { _ = b[len(b)-1] }
