@@ -428,12 +428,18 @@ func (f *frameReader) ReadByte() (byte, error) {
 // serverCodec is the server's rpc.ServerCodec.
 type serverCodec struct{ *codec }
 
+// serverRequests counts the requests every server in this process has read
+// and not yet answered (net/rpc answers every request whose header it
+// read). One alone means the process is otherwise idle (see runCall).
+var serverRequests atomic.Int64
+
 func (c serverCodec) ReadRequestHeader(r *rpc.Request) error {
 	var err error
 	if r.Seq, r.ServiceMethod, _, err = c.readHeader(); err != nil {
 		return err
 	}
 	c.inflight.Add(1)
+	serverRequests.Add(1)
 	return nil
 }
 
@@ -442,6 +448,7 @@ func (c serverCodec) ReadRequestBody(body any) error { return c.readBody(body) }
 // WriteResponse sends the response itself when no other request is being
 // served: then no other response will follow soon to share the syscall.
 func (c serverCodec) WriteResponse(r *rpc.Response, body any) error {
+	serverRequests.Add(-1)
 	return c.write(r.Seq, r.ServiceMethod, r.Error, body, c.inflight.Add(-1) == 0)
 }
 

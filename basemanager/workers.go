@@ -18,12 +18,13 @@ import (
 // second time, copying it: under load, that was a fifth of the server's
 // CPU time per call.
 //
-// So Call hands the method call to a worker: a goroutine kept for the
-// server's life, whose stack has grown once, for good. The handoff costs
-// two goroutine switches, much less than the growth (BenchmarkThroughput:
-// about 13% less server CPU per call, 13% more calls per second). When
-// every worker is busy (calls blocked in a Queue's Get, say), the request's
-// own goroutine runs the call, growing its stack once, early (growStack).
+// So, when other requests are being served, Call hands the method call to a
+// worker: a goroutine kept for the server's life, whose stack has grown
+// once, for good. The handoff costs two goroutine switches, much less than
+// the growth (BenchmarkThroughput: about 13% less server CPU per call, 13%
+// more calls per second). A lone call, or one that finds every worker busy
+// (calls blocked in a Queue's Get, say), runs on the request's own
+// goroutine, which grows its stack once, early (growStack).
 
 // callWorker is one worker goroutine and its two channels.
 type callWorker struct {
@@ -75,19 +76,24 @@ func (s *Server) stopWorkers() {
 	s.workerWG.Wait()
 }
 
-// runCall runs one method call on an idle worker, or, if there is none,
-// on the calling goroutine.
+// runCall runs one method call on an idle worker; or on the calling
+// goroutine if no worker is idle, or if it is the only request this
+// process is serving: then the other CPUs are idle, and the handoff would
+// wake one of their threads twice (a futex call each), costing more than
+// the stack growth it saves.
 func (s *Server) runCall(sess *session, req *wire.Request) (wire.Values, []wire.Grant, error) {
-	select {
-	case w := <-s.workers:
-		w.calls <- workerCall{sess, req}
-		r := <-w.results
-		s.workers <- w
-		return r.result, r.grants, r.err
-	default:
-		growStack()
-		return sess.call(req)
+	if serverRequests.Load() > 1 {
+		select {
+		case w := <-s.workers:
+			w.calls <- workerCall{sess, req}
+			r := <-w.results
+			s.workers <- w
+			return r.result, r.grants, r.err
+		default:
+		}
 	}
+	growStack()
+	return sess.call(req)
 }
 
 // growStack grows the calling goroutine's stack, once, to the size a
