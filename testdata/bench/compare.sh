@@ -3,7 +3,7 @@
 # on the same workload, back to back, and prints the table of ratios the
 # README shows (issue 5):
 #
-#   testdata/bench/compare.sh            # 5 rounds, about 10 minutes
+#   testdata/bench/compare.sh            # 5 rounds, 10 to 15 minutes
 #   ROUNDS=1 testdata/bench/compare.sh   # a quick look
 #
 # Each round runs every Go benchmark once (go test -bench, -count=1) and
