@@ -24,7 +24,7 @@ import (
 	"testing"
 
 	"gomanager/basemanager"
-	"gomanager/internal/benchkit"
+	"gomanager/basemanager/internal/benchkit"
 	"gomanager/proxy"
 )
 

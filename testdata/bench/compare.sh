@@ -27,7 +27,6 @@ if ! command -v taskset >/dev/null || [[ $(nproc) -lt 2 ]]; then
 fi
 
 go test -c -o "$out/basemanager.test" ./basemanager
-go test -c -o "$out/proxy.test" ./proxy
 py=testdata/bench/python_manager_bench.py
 
 # bench BINARY PATTERN [taskset prefix...]: one run of a benchmark binary.
@@ -41,7 +40,6 @@ for r in $(seq "$rounds"); do
 	echo "round $r of $rounds" >&2
 	{
 		bench "$out/basemanager.test" .
-		bench "$out/proxy.test" .
 		python3 "$py"
 	} >"$out/default-$r.txt"
 	if [[ $pinning == yes ]]; then

@@ -1,7 +1,8 @@
-// Package benchkit holds what the benchmarks of basemanager and proxy share:
-// a server child process (the test binary run again) that serves both a
-// gomanager SyncManager and the plain net/rpc baseline, the baseline's
-// hand-written services, and the latency and throughput measurements.
+// Package benchkit holds what basemanager's benchmarks (the core's and the
+// shared types') share: a server child process (the test binary run again)
+// that serves both a gomanager SyncManager and the plain net/rpc baseline,
+// the baseline's hand-written services, and the latency and throughput
+// measurements.
 //
 // Every benchmark measures gomanager and its baseline in the same run, as
 // sub-benchmarks "system=gomanager" and "system=netrpc", or call by call in

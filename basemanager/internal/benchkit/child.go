@@ -54,7 +54,7 @@ const (
 // waitLimit bounds every wait for a child: generous, for a loaded machine.
 const waitLimit = 60 * time.Second
 
-// RunChild is the body of a child process. Each package's bench_test.go
+// RunChild is the body of a child process. basemanager's bench_test.go
 // calls it from a TestBenchChild function: run as a normal test it
 // returns at once; in a child it plays the role and exits.
 func RunChild() {

@@ -1,26 +1,23 @@
-// bench_test.go measures issue 5's figures for the shared types: a Dict's
-// Set and Get and a Queue's Put and Get, each against plain net/rpc doing
-// the same to a map or a slice under a lock, and Value.Add from four
-// processes against a net/rpc counter. The server is a child process (this
-// test binary again, see internal/benchkit), the benchmark the client.
+// sharedtypes_bench_test.go measures issue 5's figures for the shared
+// types: a Dict's Set and Get and a Queue's Put and Get, each against plain
+// net/rpc doing the same to a map or a slice under a lock, and Value.Add
+// from four processes against a net/rpc counter. The server is the child
+// process of bench_test.go (see internal/benchkit), the benchmark the
+// client.
 //
 // They run only with -bench:
 //
-//	go test -run '^$' -bench . -benchmem ./proxy
+//	go test -run '^$' -bench . -benchmem ./basemanager
 
-package proxy_test
+package basemanager_test
 
 import (
 	"context"
 	"testing"
 
-	"gomanager/internal/benchkit"
+	"gomanager/basemanager/internal/benchkit"
 	"gomanager/proxy"
 )
-
-// TestBenchChild is not a test: it is the body of the benchmarks' child
-// processes, and does nothing when run as a test.
-func TestBenchChild(t *testing.T) { benchkit.RunChild() }
 
 // BenchmarkDict is the latency of a shared dict's Set and Get, gomanager's
 // and plain net/rpc's calls made in turn (see benchkit.Interleaved).
