@@ -75,6 +75,10 @@ type codec struct {
 	// on a client, requests written and not yet answered; on a server,
 	// requests read and not yet answered.
 	inflight atomic.Int64
+	// backlog is set, on a server, when more requests had arrived when the
+	// last one was read: then they will soon have responses to share
+	// syscalls with.
+	backlog atomic.Bool
 
 	wmu        sync.Mutex // guards the fields below, and orders frames in pending
 	enc        *gob.Encoder
@@ -425,31 +429,43 @@ func (f *frameReader) ReadByte() (byte, error) {
 	return f.buf[f.off-1], nil
 }
 
-// serverCodec is the server's rpc.ServerCodec.
-type serverCodec struct{ *codec }
-
-// serverRequests counts the requests every server in this process has read
-// and not yet answered (net/rpc answers every request whose header it
-// read). One alone means the process is otherwise idle (see runCall).
-var serverRequests atomic.Int64
+// serverCodec is the server's rpc.ServerCodec. Its reading side belongs to
+// the goroutine of loop whose turn it is (see workers.go); without a loop,
+// to the one goroutine that reads, as with rpc.ServeCodec.
+type serverCodec struct {
+	*codec
+	loop *requestLoop
+}
 
 func (c serverCodec) ReadRequestHeader(r *rpc.Request) error {
 	var err error
 	if r.Seq, r.ServiceMethod, _, err = c.readHeader(); err != nil {
+		if c.loop != nil {
+			c.loop.endTurns()
+		}
 		return err
 	}
 	c.inflight.Add(1)
-	serverRequests.Add(1)
 	return nil
 }
 
-func (c serverCodec) ReadRequestBody(body any) error { return c.readBody(body) }
+// ReadRequestBody reads the body, then passes the turn to read on: the
+// request is about to run.
+func (c serverCodec) ReadRequestBody(body any) error {
+	err := c.readBody(body)
+	c.backlog.Store(c.r.Buffered() > 0)
+	if c.loop != nil {
+		c.loop.passTurn()
+	}
+	return err
+}
 
 // WriteResponse sends the response itself when no other request is being
-// served: then no other response will follow soon to share the syscall.
+// served or waiting to be read: then no other response will follow soon to
+// share the syscall.
 func (c serverCodec) WriteResponse(r *rpc.Response, body any) error {
-	serverRequests.Add(-1)
-	return c.write(r.Seq, r.ServiceMethod, r.Error, body, c.inflight.Add(-1) == 0)
+	alone := c.inflight.Add(-1) == 0 && !c.backlog.Load()
+	return c.write(r.Seq, r.ServiceMethod, r.Error, body, alone)
 }
 
 // clientCodec is the client's rpc.ClientCodec.

@@ -63,13 +63,13 @@ func codecPair(t *testing.T) (*rpc.Client, *countingConn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.ServeCodec(serverCodec{newCodec(sc, DefaultMaxMessageSize)})
+		serveRequests(srv, newCodec(sc, DefaultMaxMessageSize))
 	}()
 	conn := &countingConn{Conn: cc}
 	client := rpc.NewClientWithCodec(clientCodec{newCodec(conn, DefaultMaxMessageSize)})
 	t.Cleanup(func() {
 		client.Close()
-		receiveWithin(t, done, "ServeCodec to return")
+		receiveWithin(t, done, "serveRequests to return")
 	})
 	return client, conn
 }
@@ -190,7 +190,7 @@ func TestCodecMalformedFrames(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := net.Pipe()
 			defer b.Close()
-			c := serverCodec{newCodec(a, DefaultMaxMessageSize)}
+			c := serverCodec{newCodec(a, DefaultMaxMessageSize), nil}
 			go b.Write(tt.frame)
 			var r rpc.Request
 			if err := c.ReadRequestHeader(&r); err == nil {
@@ -216,7 +216,7 @@ func BenchmarkCodec(b *testing.B) {
 	b.Run("system=gomanager", func(b *testing.B) {
 		conn := &memConn{}
 		client := clientCodec{newCodec(conn, DefaultMaxMessageSize)}
-		server := serverCodec{newCodec(conn, DefaultMaxMessageSize)}
+		server := serverCodec{newCodec(conn, DefaultMaxMessageSize), nil}
 		defer client.Close()
 		defer server.Close()
 		b.ReportAllocs()

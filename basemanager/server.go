@@ -59,9 +59,6 @@ type Server struct {
 	pyRefs   map[uint64]int        // references held by Python clients, by object id (python.go)
 
 	wg sync.WaitGroup // the accept loop's connection goroutines
-
-	workers  chan *callWorker // idle workers (workers.go); nil until ServeForever starts them
-	workerWG sync.WaitGroup   // the workers' goroutines
 }
 
 // object is one shared object: Python's id_to_obj entry plus its refcount.
@@ -170,8 +167,6 @@ func (s *Server) Address() string { return s.address }
 // returns nil once every connection has been closed and its goroutine has
 // finished. It blocks; Python's serve_forever.
 func (s *Server) ServeForever() error {
-	s.startWorkers()
-	defer s.stopWorkers() // runs after the Wait below: then no call is left for them
 	defer s.wg.Wait()
 	for {
 		conn, err := s.listener.Accept()
@@ -281,11 +276,11 @@ func (s *Server) serveConn(conn net.Conn) {
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug
 	}
-	// ServeConn returns when the connection closes, but only after the calls
+	// serveRequests returns when the connection closes, but only after the calls
 	// in flight: so the session's context must be cancelled as soon as the
 	// client is gone, not when ServeConn returns, or a method waiting on it
 	// would wait (and hold the connection's references) until Stop.
-	srv.ServeCodec(serverCodec{newCodec(cancelOnEOF{conn, cancel}, s.maxMessageSize)})
+	serveRequests(srv, newCodec(cancelOnEOF{conn, cancel}, s.maxMessageSize))
 }
 
 // cancelOnEOF is a connection that cancels its session's context when

@@ -19,7 +19,7 @@ type service struct {
 
 // Call runs one method of a shared object: Python's serve_client loop body.
 func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
-	result, grants, err := s.sess.server.runCall(s.sess, req) // see workers.go
+	result, grants, err := s.sess.call(req)
 	reply.Result, reply.Grants, reply.Err = result, grants, toWire(err)
 	return nil
 }

@@ -1,114 +1,94 @@
-// workers.go holds the goroutines that run method calls for net/rpc. It
-// has no counterpart in Python's managers.py, whose server runs each
-// client connection on one thread: it is here for speed alone.
+// workers.go mirrors Server.serve_client's loop in Python's managers.py: the
+// goroutines that read one connection's requests, run them and answer them.
+// Python runs the loop on one thread per connection; here a connection has
+// a few goroutines that take turns at reading, so that a call that waits
+// (a Queue's Get) never holds up the calls behind it.
 
 package basemanager
 
 import (
+	"net/rpc"
 	"runtime"
-
-	"gomanager/proxy/wire"
+	"sync"
+	"sync/atomic"
 )
 
-// net/rpc runs every request on a goroutine of its own, started for it,
-// with a small stack that net/rpc's reflective call of the service method
-// grows to 4 KiB. Running the shared object's method then needs about
-// 3 KiB more (the dispatch, and a second reflect.Value.Call, whose frame
-// alone is 1.4 KiB), so the runtime would grow every request's stack a
-// second time, copying it: under load, that was a fifth of the server's
-// CPU time per call.
+// net/rpc's ServeCodec reads every request on one goroutine and runs it on
+// a new one, started for it, whose small stack the call then grows twice
+// (net/rpc's reflective call of the service, then ours of the shared
+// object's method), copying it each time: a sixth of the server's CPU per
+// call, and on a busy server a fifth.
 //
-// So, when other requests are being served, Call hands the method call to a
-// worker: a goroutine kept for the server's life, whose stack has grown
-// once, for good. The handoff costs two goroutine switches, much less than
-// the growth (BenchmarkThroughput: about 13% less server CPU per call, 13%
-// more calls per second). A lone call, or one that finds every worker busy
-// (calls blocked in a Queue's Get, say), runs on the request's own
-// goroutine, which makes its second growth early, where there are few
-// frames to copy (growStack).
+// ServeRequest, its synchronous sibling, runs a request on the goroutine
+// that read it. So each connection has a few goroutines that take turns:
+// the one whose turn it is reads a request, passes the turn on (to an idle
+// goroutine, or a new one if none is idle), then runs the call, answers,
+// and waits for another turn. Their stacks grow once and stay grown; a lone
+// caller's requests alternate between two goroutines, and there is always
+// one reading, whatever the calls in flight are waiting for.
 
-// callWorker is one worker goroutine and its two channels.
-type callWorker struct {
-	calls   chan workerCall   // the call to run; closed to stop the worker
-	results chan workerResult // its result
+// requestLoop is one connection's set of serving goroutines.
+type requestLoop struct {
+	srv     *rpc.Server
+	codec   serverCodec
+	maxIdle int32 // idle goroutines beyond this many end: a few per CPU, for the next burst
+
+	turn chan struct{} // holds the turn to read while no goroutine has it; closed when reading ends
+	idle atomic.Int32  // goroutines waiting on turn, or about to
+	wg   sync.WaitGroup
 }
 
-type workerCall struct {
-	sess *session
-	req  *wire.Request
-}
-
-type workerResult struct {
-	result wire.Values
-	grants []wire.Grant
-	err    error
-}
-
-// numWorkers is how many workers a server keeps: a few per CPU, so that
-// one is nearly always idle when a call arrives, even while some wait in
-// blocking methods.
-func numWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
-
-// startWorkers starts the server's workers; ServeForever calls it before
-// it accepts connections.
-func (s *Server) startWorkers() {
-	n := numWorkers()
-	s.workers = make(chan *callWorker, n)
-	for range n {
-		w := &callWorker{calls: make(chan workerCall), results: make(chan workerResult)}
-		s.workerWG.Go(func() {
-			for c := range w.calls {
-				var r workerResult
-				r.result, r.grants, r.err = c.sess.call(c.req)
-				w.results <- r
-			}
-		})
-		s.workers <- w
+// serveRequests serves the requests on codec until the connection ends,
+// waits for the calls in flight to finish, and closes codec: what
+// rpc.Server.ServeCodec does.
+func serveRequests(srv *rpc.Server, c *codec) {
+	l := &requestLoop{
+		srv:     srv,
+		maxIdle: int32(4 * runtime.GOMAXPROCS(0)),
+		turn:    make(chan struct{}, 1),
 	}
+	l.codec = serverCodec{c, l}
+	l.wg.Add(1)
+	l.serve() // the first turn is this goroutine's
+	l.wg.Wait()
+	c.Close()
 }
 
-// stopWorkers stops the workers and waits for them. ServeForever calls it
-// once every connection has ended, so no call is running: every worker is
-// idle, in s.workers.
-func (s *Server) stopWorkers() {
-	for range cap(s.workers) {
-		close((<-s.workers).calls)
-	}
-	s.workerWG.Wait()
-}
-
-// runCall runs one method call on an idle worker; or on the calling
-// goroutine if no worker is idle, or if it is the only request this
-// process is serving: then the other CPUs are idle, and the handoff would
-// wake one of their threads twice (a futex call each), costing more than
-// the stack growth it saves.
-func (s *Server) runCall(sess *session, req *wire.Request) (wire.Values, []wire.Grant, error) {
-	if serverRequests.Load() > 1 {
-		select {
-		case w := <-s.workers:
-			w.calls <- workerCall{sess, req}
-			r := <-w.results
-			s.workers <- w
-			return r.result, r.grants, r.err
-		default:
+// serve is the body of one serving goroutine, which starts with the turn.
+func (l *requestLoop) serve() {
+	defer l.wg.Done()
+	for {
+		// Reads one request, calls passTurn or endTurns, runs the call and
+		// writes its response. Errors are net/rpc's to answer or, if reading
+		// failed, endTurns has been called.
+		l.srv.ServeRequest(l.codec)
+		if l.idle.Add(1) > l.maxIdle {
+			l.idle.Add(-1)
+			return
+		}
+		_, ok := <-l.turn
+		l.idle.Add(-1)
+		if !ok {
+			return
 		}
 	}
-	growStack()
-	return sess.call(req)
 }
 
-// growStack grows the calling goroutine's stack, once, to the size a
-// method call needs, while the stack is still shallow: with only net/rpc's
-// frames below, the copy is much cheaper than deep in the call.
-//
-//go:noinline
-func growStack() {
-	var room [3 << 10]byte
-	touch(room[:])
+// passTurn hands the turn to read to an idle goroutine, or to a new one.
+// The codec calls it once it has read a request's body, from the goroutine
+// that has the turn.
+func (l *requestLoop) passTurn() {
+	if l.idle.Load() > 0 {
+		// One of the idle goroutines is committed to receiving: the channel
+		// has room, since only the goroutine with the turn sends.
+		l.turn <- struct{}{}
+		return
+	}
+	l.wg.Add(1) // the caller is counted: the group cannot be waited out meanwhile
+	go l.serve()
 }
 
-// touch keeps room on the stack: the compiler cannot drop an array that a
-// function it does not inline reads.
-//
-//go:noinline
-func touch(b []byte) { _ = b[len(b)-1] }
+// endTurns ends reading: the connection is over. The codec calls it when
+// reading a request header fails, from the goroutine that has the turn;
+// each goroutine ends once its call is answered.
+func (l *requestLoop) endTurns() { close(l.turn) }
