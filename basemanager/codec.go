@@ -465,6 +465,9 @@ func (c serverCodec) ReadRequestBody(body any) error {
 // share the syscall.
 func (c serverCodec) WriteResponse(r *rpc.Response, body any) error {
 	alone := c.inflight.Add(-1) == 0 && !c.backlog.Load()
+	if c.loop != nil {
+		c.loop.answering()
+	}
 	return c.write(r.Seq, r.ServiceMethod, r.Error, body, alone)
 }
 

@@ -34,7 +34,7 @@ type requestLoop struct {
 	maxIdle int32 // idle goroutines beyond this many end: a few per CPU, for the next burst
 
 	turn chan struct{} // holds the turn to read while no goroutine has it; closed when reading ends
-	idle atomic.Int32  // goroutines waiting on turn, or about to
+	idle atomic.Int32  // goroutines waiting on turn, or answering and about to
 	wg   sync.WaitGroup
 }
 
@@ -58,18 +58,40 @@ func serveRequests(srv *rpc.Server, c *codec) {
 func (l *requestLoop) serve() {
 	defer l.wg.Done()
 	for {
-		// Reads one request, calls passTurn or endTurns, runs the call and
-		// writes its response. Errors are net/rpc's to answer or, if reading
-		// failed, endTurns has been called.
+		// Reads one request and calls passTurn (or, if reading failed,
+		// endTurns), then runs the call and answers it, calling answering.
+		// Errors are net/rpc's to answer.
 		l.srv.ServeRequest(l.codec)
-		if l.idle.Add(1) > l.maxIdle {
-			l.idle.Add(-1)
+		if l.retire() {
 			return
 		}
-		_, ok := <-l.turn
-		l.idle.Add(-1)
-		if !ok {
+		if _, ok := <-l.turn; !ok {
 			return
+		}
+		l.idle.Add(-1)
+	}
+}
+
+// answering counts the calling goroutine as idle: it is about to write a
+// response, and will then wait for a turn (or retire). Counting it before
+// the write, not after, means that a lone caller's next request always
+// finds it idle, however the two processes are scheduled: its requests
+// alternate between two goroutines, and no new one is ever started.
+// The codec calls it once per request read, from WriteResponse.
+func (l *requestLoop) answering() { l.idle.Add(1) }
+
+// retire reports whether the calling goroutine, just counted idle by
+// answering, should end instead of waiting for a turn, and if so uncounts
+// it: only while the idle goroutines number more than maxIdle, so that
+// those that stay always outnumber the turns passed to them.
+func (l *requestLoop) retire() bool {
+	for {
+		n := l.idle.Load()
+		if n <= l.maxIdle {
+			return false
+		}
+		if l.idle.CompareAndSwap(n, n-1) {
+			return true
 		}
 	}
 }
@@ -79,8 +101,8 @@ func (l *requestLoop) serve() {
 // that has the turn.
 func (l *requestLoop) passTurn() {
 	if l.idle.Load() > 0 {
-		// One of the idle goroutines is committed to receiving: the channel
-		// has room, since only the goroutine with the turn sends.
+		// An idle goroutine will take it: the channel has room, since only
+		// the goroutine with the turn sends, and takers decrement idle.
 		l.turn <- struct{}{}
 		return
 	}
@@ -90,5 +112,6 @@ func (l *requestLoop) passTurn() {
 
 // endTurns ends reading: the connection is over. The codec calls it when
 // reading a request header fails, from the goroutine that has the turn;
-// each goroutine ends once its call is answered.
+// each goroutine ends once its call is answered. (The idle count no longer
+// matters then: nobody passes a turn again.)
 func (l *requestLoop) endTurns() { close(l.turn) }
