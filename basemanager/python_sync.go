@@ -330,6 +330,21 @@ func pySeconds(v any) (float64, error) {
 	return 0, pyError("TypeError", fmt.Sprintf("'%s' object cannot be interpreted as a timeout", pyTypeName(v)))
 }
 
+// timeoutArg binds the one argument of a wait method, timeout=None, as
+// threading's waits read it: None waits for ever (-1), and a negative
+// number does not wait at all (0).
+func timeoutArg(a *pyArgs) (float64, error) {
+	p, err := a.bind(opt("timeout", nil))
+	if err != nil {
+		return 0, err
+	}
+	t, err := pySeconds(p[0])
+	if err == nil && p[0] != nil && t < 0 {
+		t = 0
+	}
+	return t, err
+}
+
 // pyItems is Python's list(iterable) for the iterables a pickle carries;
 // a dict gives its keys, as iterating one does.
 func pyItems(v any) ([]any, error) {
@@ -637,16 +652,9 @@ func eventPyType() *pyType {
 		"set":    noArgs("Set", func(e *sharedtypes.Event) (any, error) { e.Set(); return nil, nil }),
 		"clear":  noArgs("Clear", func(e *sharedtypes.Event) (any, error) { e.Clear(); return nil, nil }),
 		"wait": {"Wait", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(opt("timeout", nil))
+			t, err := timeoutArg(a)
 			if err != nil {
 				return nil, err
-			}
-			t, err := pySeconds(p[0])
-			if err != nil {
-				return nil, err
-			}
-			if p[0] != nil && t < 0 {
-				t = 0 // Python's Condition.wait: a negative timeout does not wait
 			}
 			return recv.(*sharedtypes.Event).Wait(ctx, t)
 		}},
@@ -785,16 +793,9 @@ func conditionPyType() *pyType {
 			return c(recv).Release(ctx)
 		}),
 		"wait": {"Wait", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(opt("timeout", nil))
+			t, err := timeoutArg(a)
 			if err != nil {
 				return nil, err
-			}
-			t, err := pySeconds(p[0])
-			if err != nil {
-				return nil, err
-			}
-			if p[0] != nil && t < 0 {
-				t = 0
 			}
 			notified, _, err := c(recv).Wait(ctx, t)
 			return notified, notOwner("wait", err)
@@ -825,11 +826,7 @@ func barrierPyType() *pyType {
 	b := func(recv any) *sharedtypes.Barrier { return recv.(*sharedtypes.Barrier) }
 	return &pyType{methods: map[string]pyMethod{
 		"wait": {"Wait", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(opt("timeout", nil))
-			if err != nil {
-				return nil, err
-			}
-			t, err := pySeconds(p[0])
+			t, err := timeoutArg(a)
 			if err != nil {
 				return nil, err
 			}

@@ -276,10 +276,10 @@ func (s *Server) serveConn(conn net.Conn) {
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug
 	}
-	// serveRequests returns when the connection closes, but only after the calls
-	// in flight: so the session's context must be cancelled as soon as the
-	// client is gone, not when ServeConn returns, or a method waiting on it
-	// would wait (and hold the connection's references) until Stop.
+	// serveRequests returns when the connection closes, but only after the
+	// calls in flight: so the session's context must be cancelled as soon as
+	// the client is gone, not when serveRequests returns, or a method waiting
+	// on it would wait (and hold the connection's references) until Stop.
 	serveRequests(srv, newCodec(cancelOnEOF{conn, cancel}, s.maxMessageSize))
 }
 

@@ -254,3 +254,30 @@ func TestExceptionError(t *testing.T) {
 		t.Errorf("errors.Is does not match two queue.Empty")
 	}
 }
+
+// reprOnly is a Go value that knows its own repr, as a proxy does.
+type reprOnly struct{}
+
+func (reprOnly) Repr() string { return "<reprOnly>" }
+
+// Repr formats Go values a pickle never holds as Python would show the
+// nearest Python value; a value with a Repr method shows as it says.
+func TestReprOfGoValues(t *testing.T) {
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{float32(0.1), "0.1"}, // the float32's shortest digits, not the float64's
+		{[]float32{2.5}, "[2.5]"},
+		{int8(-3), "-3"},
+		{map[string]int{"b": 2, "a": 1}, "{'a': 1, 'b': 2}"},
+		{reprOnly{}, "<reprOnly>"},
+		{[]any{reprOnly{}, "x"}, "[<reprOnly>, 'x']"},
+		{map[string]any{"k": reprOnly{}}, "{'k': <reprOnly>}"},
+	}
+	for _, tt := range tests {
+		if got := pickle.Repr(tt.v); got != tt.want {
+			t.Errorf("Repr(%#v) = %s, want %s", tt.v, got, tt.want)
+		}
+	}
+}

@@ -134,7 +134,8 @@ func Str(v any) string {
 
 // Repr formats v as Python's repr() does: None, True, 1, 1.5, 'text',
 // b'bytes', (1,), [1, 2], {'k': 1}, {1, 2}, KeyError('x'). Go maps have no
-// order, so their keys are sorted by their repr.
+// order, so their keys are sorted by their repr. A value with a Repr
+// method (a proxy) shows as what it returns.
 func Repr(v any) string {
 	var b strings.Builder
 	writeRepr(&b, v, 0)
@@ -174,7 +175,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case float64:
 		b.WriteString(FloatRepr(x))
 	case float32:
-		b.WriteString(FloatRepr(float64(x)))
+		b.WriteString(floatRepr(float64(x), 32))
 	case Tuple:
 		if len(x) == 1 {
 			b.WriteString("(")
@@ -225,6 +226,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		seq("slice(", ")", []any{x.Start, x.Stop, x.Step})
 	case *Slice:
 		seq("slice(", ")", []any{x.Start, x.Stop, x.Step})
+	case interface{ Repr() string }: // a value that knows its repr, as a proxy does
+		b.WriteString(x.Repr())
 	default:
 		writeReflectRepr(b, reflect.ValueOf(v), depth)
 	}
@@ -239,7 +242,7 @@ func writeReflectRepr(b *strings.Builder, rv reflect.Value, depth int) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		b.WriteString(strconv.FormatUint(rv.Uint(), 10))
 	case reflect.Float32, reflect.Float64:
-		b.WriteString(FloatRepr(rv.Float()))
+		b.WriteString(floatRepr(rv.Float(), rv.Type().Bits()))
 	case reflect.Bool:
 		writeRepr(b, rv.Bool(), depth)
 	case reflect.String:
@@ -290,7 +293,12 @@ func writeReflectRepr(b *strings.Builder, rv reflect.Value, depth int) {
 // FloatRepr formats f as Python's repr(float) does: the shortest digits that
 // read back as f, with ".0" on whole numbers, and an exponent below 1e-4 and
 // from 1e16: 1.0, 0.1, 1e-05, 1e+16, inf, nan.
-func FloatRepr(f float64) string {
+func FloatRepr(f float64) string { return floatRepr(f, 64) }
+
+// floatRepr is FloatRepr for a float of the given bits: a Go float32 shows
+// the shortest digits that read back as the float32 (0.1, not
+// 0.10000000149011612).
+func floatRepr(f float64, bits int) string {
 	switch {
 	case math.IsInf(f, 1):
 		return "inf"
@@ -301,13 +309,13 @@ func FloatRepr(f float64) string {
 	}
 	exp := 0
 	if f != 0 {
-		e := strconv.FormatFloat(f, 'e', -1, 64)
+		e := strconv.FormatFloat(f, 'e', -1, bits)
 		exp, _ = strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
 	}
 	if exp < -4 || exp >= 16 {
-		return strconv.FormatFloat(f, 'e', -1, 64)
+		return strconv.FormatFloat(f, 'e', -1, bits)
 	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
+	s := strconv.FormatFloat(f, 'f', -1, bits)
 	if !strings.ContainsAny(s, ".") {
 		s += ".0"
 	}

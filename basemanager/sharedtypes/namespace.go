@@ -111,7 +111,7 @@ func (n *Namespace) GoString() string { return n.String() }
 
 // noAttribute is the error for a missing attribute: Python's AttributeError.
 func noAttribute(name string) error {
-	return fmt.Errorf("'Namespace' object has no attribute %s (Set it first, or test with Has): %w", pyQuote(name), proxy.ErrKeyNotFound)
+	return fmt.Errorf("'Namespace' object has no attribute %s (Set it first, or test with Has): %w", pyRepr(name), proxy.ErrKeyNotFound)
 }
 
 // GetValue returns a copy of the attributes for Proxy.GetValue (Python's

@@ -10,12 +10,9 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
-	"slices"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"gomanager/basemanager/pickle"
 	"gomanager/proxy"
 )
 
@@ -181,108 +178,4 @@ func typeName(v any) string {
 
 // pyRepr formats v as Python's repr would: 'text', 1.0, True, None,
 // [1, 2], {'k': 1}. A proxy stored in a container shows as its Repr.
-func pyRepr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case []byte:
-		return "b" + pyQuote(string(x))
-	case *proxy.Proxy:
-		return x.Repr()
-	}
-	rv := reflect.ValueOf(v)
-	switch kindOf(rv) {
-	case signedNumber:
-		return strconv.FormatInt(rv.Int(), 10)
-	case unsignedNumber:
-		return strconv.FormatUint(rv.Uint(), 10)
-	case floatNumber:
-		return pyFloat(rv.Float(), rv.Type().Bits())
-	}
-	switch rv.Kind() {
-	case reflect.String:
-		return pyQuote(rv.String())
-	case reflect.Slice, reflect.Array:
-		parts := make([]string, rv.Len())
-		for i := range parts {
-			parts[i] = pyRepr(rv.Index(i).Interface())
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case reflect.Map:
-		parts := make([]string, 0, rv.Len())
-		for it := rv.MapRange(); it.Next(); {
-			parts = append(parts, pyRepr(it.Key().Interface())+": "+pyRepr(it.Value().Interface()))
-		}
-		slices.Sort(parts) // a Go map has no order; this makes String deterministic
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-// pyQuote is Python's repr of a str: single quotes unless the text holds
-// single quotes and no double quotes, and backslash escapes for the rest.
-func pyQuote(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for i, r := range s {
-		if _, size := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && size == 1 {
-			fmt.Fprintf(&b, `\x%02x`, s[i]) // a byte that is not UTF-8
-			continue
-		}
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x10000:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
-// pyFloat is Python's repr of a float: the shortest digits that read back
-// the same, in positional form with a ".0" for whole numbers, or with an
-// exponent when it is below -4 or at least 16.
-func pyFloat(f float64, bits int) string {
-	switch {
-	case f != f:
-		return "nan"
-	case f-f != 0:
-		if f > 0 {
-			return "inf"
-		}
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, bits)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, bits)
-	if !strings.ContainsRune(s, '.') {
-		s += ".0"
-	}
-	return s
-}
+func pyRepr(v any) string { return pickle.Repr(v) }
