@@ -3,8 +3,8 @@
 # on the same workload, back to back, and prints the table of ratios the
 # README shows (issue 5):
 #
-#   testdata/bench/compare.sh            # 5 rounds, 10 to 15 minutes
-#   ROUNDS=1 testdata/bench/compare.sh   # a quick look
+#   testdata/bench/compare.sh            # 5 rounds, about 20 minutes
+#   ROUNDS=1 testdata/bench/compare.sh   # a quick look, about 4 minutes
 #
 # Each round runs every Go benchmark once (go test -bench, -count=1) and
 # then the Python script, so that each round's ratios compare systems
@@ -12,7 +12,8 @@
 # the rounds. The call latency is measured in three placements: the
 # scheduler's choice, both processes on CPU 0, and the client on CPU 0
 # with the server on CPU 1 (taskset; the Go server child is pinned with
-# GOMANAGER_BENCH_SERVER_CPUS, the Python server with --server-cpus).
+# GOMANAGER_BENCH_SERVER_CPUS, the Python server with --server-cpus); the
+# pinned ones in three turns per round.
 # The raw output stays in the directory printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,29 +30,34 @@ fi
 go test -c -o "$out/basemanager.test" ./basemanager
 py=testdata/bench/python_manager_bench.py
 
-# bench BINARY PATTERN [taskset prefix...]: one run of a benchmark binary.
+# bench BINARY PATTERN BENCHTIME [taskset prefix...]: one run of a
+# benchmark binary.
 bench() {
-	local bin=$1 pattern=$2
-	shift 2
-	"$@" "$bin" -test.run='^$' -test.bench="$pattern" -test.benchmem -test.count=1
+	local bin=$1 pattern=$2 benchtime=$3
+	shift 3
+	"$@" "$bin" -test.run='^$' -test.bench="$pattern" -test.benchtime="$benchtime" -test.benchmem -test.count=1
 }
 
 for r in $(seq "$rounds"); do
 	echo "round $r of $rounds" >&2
 	{
-		bench "$out/basemanager.test" .
+		bench "$out/basemanager.test" . 1s
 		python3 "$py"
 	} >"$out/default-$r.txt"
 	if [[ $pinning == yes ]]; then
-		latency='^BenchmarkCall(Interleaved)?$'
-		{
-			GOMANAGER_BENCH_SERVER_CPUS=0 bench "$out/basemanager.test" "$latency" taskset -c 0
-			python3 "$py" --only call --client-cpus 0 --server-cpus 0
-		} >"$out/same-$r.txt"
-		{
-			GOMANAGER_BENCH_SERVER_CPUS=1 bench "$out/basemanager.test" "$latency" taskset -c 0
-			python3 "$py" --only call --client-cpus 0 --server-cpus 1
-		} >"$out/split-$r.txt"
+		# Cross-CPU wake-ups drift by half within a minute here, so the
+		# pinned latency is measured in three short turns per round, Go and
+		# Python back to back in each, every turn a ratio of its own.
+		for turn in 1 2 3; do
+			{
+				GOMANAGER_BENCH_SERVER_CPUS=0 bench "$out/basemanager.test" '^BenchmarkCall$' 20000x taskset -c 0
+				python3 "$py" --only call --client-cpus 0 --server-cpus 0
+			} >"$out/same-$r-$turn.txt"
+			{
+				GOMANAGER_BENCH_SERVER_CPUS=1 bench "$out/basemanager.test" '^BenchmarkCall$' 5000x taskset -c 0
+				python3 "$py" --only call --client-cpus 0 --server-cpus 1
+			} >"$out/split-$r-$turn.txt"
+		done
 	fi
 done
 
