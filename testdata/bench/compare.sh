@@ -5,6 +5,7 @@
 #
 #   testdata/bench/compare.sh            # 5 rounds, about 20 minutes
 #   ROUNDS=1 testdata/bench/compare.sh   # a quick look, about 4 minutes
+#   ONLY=pinned testdata/bench/compare.sh   # the pinned latency alone, 2 minutes
 #
 # Each round runs every Go benchmark once (go test -bench, -count=1) and
 # then the Python script, so that each round's ratios compare systems
@@ -18,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-5}
+only=${ONLY:-}
 out=$(mktemp -d "${TMPDIR:-/tmp}/gomanager-bench.XXXXXX")
 
 command -v python3 >/dev/null || { echo "compare.sh: needs python3" >&2; exit 1; }
@@ -40,10 +42,12 @@ bench() {
 
 for r in $(seq "$rounds"); do
 	echo "round $r of $rounds" >&2
-	{
-		bench "$out/basemanager.test" . 1s
-		python3 "$py"
-	} >"$out/default-$r.txt"
+	if [[ $only != pinned ]]; then
+		{
+			bench "$out/basemanager.test" . 1s
+			python3 "$py"
+		} >"$out/default-$r.txt"
+	fi
 	if [[ $pinning == yes ]]; then
 		# Cross-CPU wake-ups drift by half within a minute here, so the
 		# pinned latency is measured in three short turns per round, Go and
