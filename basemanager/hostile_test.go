@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/benchkit"
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
@@ -182,7 +183,7 @@ func TestHostilePeersBeforeAuthentication(t *testing.T) {
 func TestThousandsOfHalfOpenConnections(t *testing.T) {
 	const conns = 2000
 	const deadline = 2 * time.Second
-	raiseFileLimit(t, 2*conns+200) // both ends of every connection are in this process
+	benchkit.RaiseFileLimit(t, 2*conns+200) // both ends of every connection are in this process
 	p, _ := authPair(t, hostileKey, basemanager.WithHandshakeTimeout(deadline), basemanager.WithLogger(nil))
 	before := get(t, p.client, "phrase")
 
@@ -242,7 +243,7 @@ func TestUnauthenticatedPeersHoldLittleMemory(t *testing.T) {
 	t.Run("half-open connections", func(t *testing.T) {
 		const conns = 1000
 		const bound = 64 << 10 // bytes per connection, generous
-		raiseFileLimit(t, 2*conns+200)
+		benchkit.RaiseFileLimit(t, 2*conns+200)
 		p, _ := authPair(t, hostileKey, basemanager.WithHandshakeTimeout(longHandshake), basemanager.WithLogger(nil))
 		before := get(t, p.client, "phrase")
 

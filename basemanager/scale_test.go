@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/benchkit"
 	"gomanager/proxy"
 )
 
@@ -34,7 +35,7 @@ func TestThousandConnections(t *testing.T) {
 	}
 	const conns, calls = 1000, 3
 	const bound = 200 << 10 // bytes per connection, generous
-	raiseFileLimit(t, conns+200)
+	benchkit.RaiseFileLimit(t, conns+200)
 	key := make([]byte, 32)
 	rand.Read(key)
 	p := newPair(t, []typeid{reg("counter", func() *sharedCounter { return &sharedCounter{} })},

@@ -1,7 +1,7 @@
 //go:build unix
 
-// os_unix.go raises the file-descriptor limit for the benchmarks that hold
-// a thousand connections, and reads a process's CPU time.
+// os_unix.go raises the file-descriptor limit for the benchmarks and tests
+// that hold a thousand connections, and reads a process's CPU time.
 
 package benchkit
 
@@ -23,7 +23,8 @@ func cpuTime() time.Duration {
 // RaiseFileLimit makes sure this process, and the children it starts
 // afterwards, may have need files open, raising the soft limit as far as
 // the hard one (ulimit -Hn) if it must; it skips the benchmark if even the
-// hard limit is too low. Cleanup restores the old limit.
+// hard limit is too low. Cleanup restores the old limit. hostile_test.go
+// and scale_test.go use it too.
 func RaiseFileLimit(tb testing.TB, need uint64) {
 	tb.Helper()
 	var lim syscall.Rlimit
