@@ -228,12 +228,28 @@ func methodsOf(t reflect.Type) *typeInfo {
 	info := &typeInfo{methods: map[string]*signature{}}
 	for i := 0; i < t.NumMethod(); i++ {
 		m := t.Method(i) // exported methods only
+		if serverHook(t, m.Name) {
+			continue
+		}
 		info.methods[m.Name] = newSignature(m.Name, m.Func, m.Type, 1)
 		info.names = append(info.names, m.Name)
 	}
 	slices.Sort(info.names)
 	actual, _ := typeInfos.LoadOrStore(t, info)
 	return actual.(*typeInfo)
+}
+
+// serverHook tells whether method name of t is one only the server calls
+// (Abandoner's Abandon, ProxyHolder's EachProxy): no client may call it,
+// or one client could release another's lock.
+func serverHook(t reflect.Type, name string) bool {
+	switch name {
+	case "Abandon":
+		return t.Implements(reflect.TypeFor[Abandoner]())
+	case "EachProxy":
+		return t.Implements(reflect.TypeFor[ProxyHolder]())
+	}
+	return false
 }
 
 // hint suggests one of names that differs from name only in case, the

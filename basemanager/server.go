@@ -47,11 +47,13 @@ type Server struct {
 	ctx    context.Context    // cancelled by Stop; parent of every connection's context
 	cancel context.CancelFunc // Python's stop_event.set()
 
+	holdMu sync.Mutex // orders the settling of ProxyHolders' holds (holds.go); taken before mu
+
 	mu       sync.Mutex // guards the fields below
 	objects  map[uint64]*object
 	byPtr    map[unsafe.Pointer]*object // objects by referent address, to share one entry per pointer (see lookupLocked)
 	byIdent  map[identity]*object       // the rare referents whose address an object of another type has in byPtr
-	held     map[uint64][]uint64        // ids of objects an object keeps alive (proxies stored in it), by its id
+	held     map[uint64][]uint64        // ids of objects an object keeps alive (proxies stored in it), by its id (holds.go)
 	lastID   uint64                     // ids are never reused
 	lastRef  uint64
 	lastConn uint64
@@ -353,7 +355,7 @@ func (sess *session) create(typeid string, vals []any) (*object, uint64, error) 
 	obj := s.adopt(reg, value)
 	// Proxies among the arguments may now live inside the object
 	// (manager.list([a, b])): keep their objects alive, as for a call.
-	s.holdProxies(obj, vals)
+	s.settleHolds(obj, s.holdProxies(obj, vals))
 	ref := sess.addRef(obj)
 	return obj, ref, nil
 }
@@ -593,9 +595,13 @@ func (sess *session) call(req *wire.Request) (wire.Values, []wire.Grant, error) 
 		obj.mu.Lock()
 		defer obj.mu.Unlock()
 	}
+	var pending []uint64
 	if req.Args.Gob != nil { // builtin scalars cannot hold proxies
-		s.holdProxies(obj, vals)
+		pending = s.holdProxies(obj, vals)
 	}
+	// Runs after the result's grants are taken: a proxy the call removed
+	// (a Queue's Get) is released only once the caller holds it.
+	defer s.settleHolds(obj, pending)
 	result, err := obj.dispatch(ctx, req.Method, vals)
 	if err != nil {
 		return wire.Values{}, nil, err
@@ -664,23 +670,6 @@ func (sess *session) cancel(id uint64) {
 // maxEarlyCancels bounds the cancel requests a connection remembers for
 // calls it has not seen; most of them name calls that had already finished.
 const maxEarlyCancels = 1024
-
-// holdProxies makes obj keep alive the objects named by proxies among the
-// arguments (a proxy being stored in a shared dict, say): Python's
-// id_to_local_proxy_obj. The references are dropped when obj is freed.
-func (s *Server) holdProxies(obj *object, vals []any) {
-	wire.Each(vals, func(p *proxy.Proxy) {
-		t := p.Token()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		target := s.objects[t.ID]
-		if t.Epoch != s.epoch || target == nil || target == obj {
-			return // not ours, gone, or itself: a self-reference would never be freed
-		}
-		target.refs++
-		s.held[obj.id] = append(s.held[obj.id], t.ID)
-	})
-}
 
 // grant takes a reference for the caller to every object named by a proxy
 // inside result, so the caller's side can attach them (see wire.Grant).
