@@ -49,8 +49,7 @@ func (s *Server) holdProxies(obj *object, vals []any) []uint64 {
 // the objects named in it, and the call's own references are dropped.
 // Another object keeps them, until it is freed.
 func (s *Server) settleHolds(obj *object, taken []uint64) {
-	holder, ok := obj.value.Interface().(ProxyHolder)
-	if !ok {
+	if !obj.info.holder {
 		if len(taken) == 0 {
 			return
 		}
@@ -71,9 +70,9 @@ func (s *Server) settleHolds(obj *object, taken []uint64) {
 	s.mu.Lock()
 	busy := len(taken) > 0 || len(s.held[obj.id]) > 0
 	s.mu.Unlock()
-	if busy {
+	if busy { // always, if the call took references: it drops them here
 		var now []uint64
-		holder.EachProxy(func(p *proxy.Proxy) {
+		obj.value.Interface().(ProxyHolder).EachProxy(func(p *proxy.Proxy) {
 			if t := p.Token(); t.Epoch == s.epoch && t.ID != obj.id {
 				now = append(now, t.ID)
 			}
@@ -82,15 +81,10 @@ func (s *Server) settleHolds(obj *object, taken []uint64) {
 		if s.objects[obj.id] == obj {
 			s.setHeldLocked(obj, now)
 		}
-		s.mu.Unlock()
-	}
-	s.holdMu.Unlock()
-
-	if len(taken) > 0 {
-		s.mu.Lock()
 		s.dropRefsLocked(taken)
 		s.mu.Unlock()
 	}
+	s.holdMu.Unlock()
 }
 
 // setHeldLocked makes obj keep exactly the objects in ids: a reference to

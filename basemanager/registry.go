@@ -216,6 +216,7 @@ func typeName(v any) string {
 type typeInfo struct {
 	methods map[string]*signature
 	names   []string // sorted exported method names
+	holder  bool     // the type is a ProxyHolder (holds.go)
 }
 
 var typeInfos sync.Map // reflect.Type -> *typeInfo
@@ -225,10 +226,13 @@ func methodsOf(t reflect.Type) *typeInfo {
 	if info, ok := typeInfos.Load(t); ok {
 		return info.(*typeInfo)
 	}
-	info := &typeInfo{methods: map[string]*signature{}}
+	info := &typeInfo{methods: map[string]*signature{}, holder: t.Implements(reflect.TypeFor[ProxyHolder]())}
+	abandoner := t.Implements(reflect.TypeFor[Abandoner]())
 	for i := 0; i < t.NumMethod(); i++ {
 		m := t.Method(i) // exported methods only
-		if serverHook(t, m.Name) {
+		// Methods only the server calls are no client's to call: one
+		// client could otherwise release another's lock.
+		if m.Name == "Abandon" && abandoner || m.Name == "EachProxy" && info.holder {
 			continue
 		}
 		info.methods[m.Name] = newSignature(m.Name, m.Func, m.Type, 1)
@@ -237,19 +241,6 @@ func methodsOf(t reflect.Type) *typeInfo {
 	slices.Sort(info.names)
 	actual, _ := typeInfos.LoadOrStore(t, info)
 	return actual.(*typeInfo)
-}
-
-// serverHook tells whether method name of t is one only the server calls
-// (Abandoner's Abandon, ProxyHolder's EachProxy): no client may call it,
-// or one client could release another's lock.
-func serverHook(t reflect.Type, name string) bool {
-	switch name {
-	case "Abandon":
-		return t.Implements(reflect.TypeFor[Abandoner]())
-	case "EachProxy":
-		return t.Implements(reflect.TypeFor[ProxyHolder]())
-	}
-	return false
 }
 
 // hint suggests one of names that differs from name only in case, the
