@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy/wire"
 )
 
@@ -148,7 +149,7 @@ func TestHandshakeSpeaksPython312(t *testing.T) {
 
 	// 3. Authenticated: net/rpc from here on.
 	conn.SetDeadline(time.Time{})
-	client := rpc.NewClientWithCodec(basemanager.NewClientCodec(conn))
+	client := rpc.NewClientWithCodec(connection.NewClientCodec(conn))
 	done := make(chan error, 1)
 	go func() { done <- client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, new(uint64)) }()
 	if err := receive(t, done, "the rpc call after the handshake"); err != nil {

@@ -1,15 +1,22 @@
 // errors.go holds the manager's own errors: Python's AuthenticationError and
-// ProcessError states. Errors from calls on shared objects are in package proxy.
+// ProcessError states, and how an error raised by a shared object's method
+// travels back to the caller (Python's RemoteError, '#ERROR' replies).
+// Errors from calls on shared objects are in package proxy.
 
 package basemanager
 
-import "errors"
+import (
+	"errors"
+
+	"gomanager/basemanager/internal/connection"
+	"gomanager/proxy/wire"
+)
 
 // Sentinel errors returned by managers and servers; test them with errors.Is.
 var (
 	// ErrAuthentication: the handshake failed, usually because the two sides
 	// use different authkeys (Python's AuthenticationError).
-	ErrAuthentication = errors.New("authentication failed")
+	ErrAuthentication = connection.ErrAuthentication
 
 	// ErrInsecureAddress: a server without an authkey was asked to listen on
 	// an address other than loopback.
@@ -24,9 +31,46 @@ var (
 
 	// ErrTooManyConnections: the server refused the connection because it has
 	// as many as WithMaxConnections allows.
-	ErrTooManyConnections = errors.New("too many connections")
+	ErrTooManyConnections = connection.ErrTooManyConnections
 
-	// ErrAlreadyStarted: Start was called twice (Python's ProcessError
-	// "Already started server").
+	// ErrMessageTooLarge: a peer sent, or a caller tried to send, a message
+	// larger than the limit set with WithMaxMessageSize. The connection is
+	// closed.
+	ErrMessageTooLarge = connection.ErrMessageTooLarge
+
+	// ErrAlreadyStarted: the manager already has its server (Start or
+	// GetServer was called): it cannot start another, or register more
+	// typeids for it (Python's ProcessError "Already started server").
 	ErrAlreadyStarted = errors.New("manager already started")
 )
+
+// remoteError is an error raised by user code on the server: a method or
+// callable that returned an error, or panicked. The client sees it as a
+// *proxy.RemoteError.
+type remoteError struct {
+	typeid, method, msg, stack string
+	err                        error
+	panic                      bool
+}
+
+func (e *remoteError) Error() string { return e.typeid + "." + e.method + ": " + e.msg }
+func (e *remoteError) Unwrap() error { return e.err }
+
+// MethodError tells the Python front door what the method raised.
+func (e *remoteError) MethodError() (msg string, panicked bool, stack string) {
+	return e.msg, e.panic, e.stack
+}
+
+// toWire packs an error for the caller's side of the connection.
+func toWire(err error) *wire.Error {
+	if err == nil {
+		return nil
+	}
+	we := &wire.Error{Code: wire.CodeOf(err), Message: err.Error()}
+	var re *remoteError
+	if errors.As(err, &re) {
+		we.Remote, we.Typeid, we.Method, we.Message = true, re.typeid, re.method, re.msg
+		we.Panic, we.Stack = re.panic, re.stack
+	}
+	return we
+}

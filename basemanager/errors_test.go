@@ -5,6 +5,7 @@ package basemanager_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -149,8 +150,10 @@ func checkRemote(t *testing.T, err error, method, message string, panicked bool)
 	switch {
 	case panicked && !strings.Contains(re.Stack, "goroutine"):
 		t.Errorf("a panic's RemoteError has no server stack: %q", re.Stack)
-	case panicked && !strings.Contains(err.Error(), re.Stack):
-		t.Errorf("a panic's error text lacks the server stack: %q", err)
+	case strings.Contains(err.Error(), "\n"):
+		t.Errorf("a RemoteError's text is not one line: %q", err)
+	case panicked && !strings.Contains(fmt.Sprintf("%+v", re), re.Stack):
+		t.Errorf("%%+v of a panic's RemoteError lacks the server stack: %+v", re)
 	case !panicked && re.Stack != "":
 		t.Errorf("an error return carries a stack: %q", re.Stack)
 	}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
@@ -411,7 +412,7 @@ func TestRestartOnTheSameAddress(t *testing.T) {
 	t.Run("raw request with the old epoch", func(t *testing.T) {
 		conn := dialRaw(t, address)
 		authenticate(t, conn, nil)
-		client := rpc.NewClientWithCodec(basemanager.NewClientCodec(conn))
+		client := rpc.NewClientWithCodec(connection.NewClientCodec(conn))
 		defer client.Close()
 		args, err := wire.Encode([]any{"from an old token"})
 		if err != nil {
@@ -422,7 +423,7 @@ func TestRestartOnTheSameAddress(t *testing.T) {
 		if err := client.Call(wire.ServiceName+".Call", req, &reply); err != nil {
 			t.Fatal(err)
 		}
-		if reply.Err == nil || !errors.Is(proxy.FromWire(reply.Err), proxy.ErrStaleProxy) {
+		if reply.Err == nil || !errors.Is(proxy.Link{}.Error(reply.Err), proxy.ErrStaleProxy) {
 			t.Errorf("a request with the old epoch: reply error %+v, want ErrStaleProxy", reply.Err)
 		}
 	})

@@ -1,27 +1,26 @@
-// holds.go mirrors id_to_local_proxy_obj in Python's managers.py: the
-// references a shared object keeps to the objects named by proxies stored
-// inside it, so that a proxy in a shared dict keeps its referent alive.
+// holds.go mirrors id_to_local_proxy_obj and the #PROXY replies of Python's
+// managers.py: proxies that travel inside values. A shared object keeps
+// references to the objects named by proxies stored inside it, so that a
+// proxy in a shared dict keeps its referent alive; a result that holds
+// proxies comes with a reference for each, for the caller.
 
 package basemanager
 
 import (
+	"fmt"
+	"reflect"
+
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
 
-// ProxyHolder is implemented by shared objects that can list the proxies
-// stored in them, as SyncManager's containers do. The server then keeps
-// alive exactly the objects those proxies name: a proxy overwritten or
-// removed releases its object after the call that removed it, as in
-// Python. An object without it keeps every proxy ever passed to it alive
-// until it is freed itself.
-//
-// EachProxy calls f for every proxy stored in the object. The server calls
-// it after each call to an object that holds proxies, while other calls
-// may run: it must take the object's own lock (or work on a copy). The
-// server never lets a client call it.
-type ProxyHolder interface {
-	EachProxy(f func(*proxy.Proxy))
+// holdArgs takes the references holdProxies takes for the arguments of a
+// call, unless they are builtin scalars, which cannot hold proxies.
+func (s *Server) holdArgs(obj *object, req *wire.Request, vals []any) []uint64 {
+	if req.Args.Gob == nil {
+		return nil
+	}
+	return s.holdProxies(obj, vals)
 }
 
 // holdProxies takes a reference to every object named by a proxy among
@@ -115,4 +114,50 @@ func (s *Server) dropRefsLocked(ids []uint64) {
 	for _, id := range ids {
 		s.dropRefLocked(id)
 	}
+}
+
+// grantProxies takes a reference for the caller to every object named by
+// a proxy inside result, so the caller's side can attach them (see
+// wire.Grant). out is result encoded: builtin scalars hold no proxies.
+func (sess *session) grantProxies(out wire.Values, result any) []wire.Grant {
+	if out.Gob == nil {
+		return nil
+	}
+	var grants []wire.Grant
+	wire.Each(result, func(p *proxy.Proxy) {
+		t := p.Token()
+		if t.Epoch != sess.server.epoch {
+			return
+		}
+		if obj, ref, err := sess.incref(t.ID, t.Epoch); err == nil {
+			grants = append(grants, wire.Grant{ID: obj.id, Ref: ref, Exposed: obj.exposed})
+		}
+	})
+	return grants
+}
+
+// share registers value as a new object of typeid and returns a proxy to
+// it with no reference yet: grantProxies takes the caller's. Python's
+// method_to_typeid and its #PROXY reply.
+func (sess *session) share(typeid string, value any) (any, error) {
+	obj, err := sess.server.shareValue(typeid, value)
+	if obj == nil {
+		return nil, err
+	}
+	s := sess.server
+	token := proxy.Token{Typeid: typeid, Address: s.address, ID: obj.id, Epoch: s.epoch}
+	return proxy.Link{}.Proxy(token, 0, obj.exposed), nil
+}
+
+// shareValue adopts value as an object of typeid; nil if value is nil.
+func (s *Server) shareValue(typeid string, value any) (*object, error) {
+	reg := s.registry[typeid]
+	if reg == nil {
+		return nil, fmt.Errorf("basemanager: method_to_typeid: typeid %q is not registered on the server: %w", typeid, proxy.ErrUnknownTypeid)
+	}
+	v := reflect.ValueOf(value)
+	if !v.IsValid() || isNilPointer(v) {
+		return nil, nil
+	}
+	return s.adopt(reg, v), nil
 }

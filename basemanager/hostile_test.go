@@ -24,6 +24,7 @@ import (
 
 	"gomanager/basemanager"
 	"gomanager/basemanager/internal/benchkit"
+	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
@@ -362,7 +363,7 @@ func TestBadFrameEndsCallsInFlight(t *testing.T) {
 	conn := dialRaw(t, p.srv.Address())
 	conn.SetDeadline(time.Time{}) // the rpc client below reads until the server closes
 	authenticate(t, conn, []byte(hostileKey))
-	client := rpc.NewClientWithCodec(basemanager.NewClientCodec(conn))
+	client := rpc.NewClientWithCodec(connection.NewClientCodec(conn))
 	t.Cleanup(func() { client.Close() })
 
 	var ref wire.RefReply
@@ -383,7 +384,7 @@ func TestBadFrameEndsCallsInFlight(t *testing.T) {
 	}
 	// Its reply may still go out before the connection closes.
 	if c := receive(t, blocked.Done, "the blocked call to end"); c.Error == nil &&
-		(reply.Err == nil || !errors.Is(proxy.FromWire(reply.Err), context.Canceled)) {
+		(reply.Err == nil || !errors.Is(proxy.Link{}.Error(reply.Err), context.Canceled)) {
 		t.Errorf("the blocked call ended with %v, %+v; want a lost connection or context.Canceled", c.Error, reply.Err)
 	}
 	if got := call[string](t, get(t, p.client, "waiter"), "Ping"); got != "pong" {

@@ -5,96 +5,17 @@ package basemanager
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"log"
-	"net"
 	"net/rpc"
 	"sync"
 	"syscall"
 	"time"
 
+	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
-
-// Option configures a Manager.
-type Option func(*config)
-
-type config struct {
-	authkey          []byte        // nil: no authentication secret (loopback only)
-	handshakeTimeout time.Duration // default 10s
-	dialTimeout      time.Duration // default 10s
-	maxMessageSize   int           // default DefaultMaxMessageSize
-	maxConnections   int           // default DefaultMaxConnections
-	tls              *tls.Config   // nil: plain TCP
-	logger           *log.Logger   // default log.Default()
-}
-
-// DefaultMaxConnections is how many connections a server keeps open at once
-// unless WithMaxConnections says otherwise.
-const DefaultMaxConnections = 4096
-
-// WithMaxMessageSize sets the largest rpc message either side accepts or
-// sends, in bytes; a larger one closes the connection with
-// ErrMessageTooLarge. The default (and the value for n <= 0) is
-// DefaultMaxMessageSize (64 MiB). During authentication the limit is
-// always 256 bytes, as in Python.
-func WithMaxMessageSize(n int) Option {
-	return func(c *config) {
-		if n > 0 {
-			c.maxMessageSize = n
-		}
-	}
-}
-
-// WithMaxConnections sets how many connections a server keeps open at once,
-// counting those still authenticating. Further connections are refused at
-// once: Connect fails with ErrTooManyConnections. The default (and the
-// value for n <= 0) is DefaultMaxConnections (4096).
-func WithMaxConnections(n int) Option {
-	return func(c *config) {
-		if n > 0 {
-			c.maxConnections = n
-		}
-	}
-}
-
-// WithTLS runs every connection over TLS with cfg: the server's
-// certificates on the serving side, the trusted roots (and client
-// certificates, for mutual TLS) on the connecting side. It combines with
-// WithAuthKey: TLS encrypts and authenticates the server, the authkey
-// handshake then runs inside it. A client's cfg without ServerName gets the
-// host of the manager's address.
-func WithTLS(cfg *tls.Config) Option {
-	return func(c *config) { c.tls = cfg }
-}
-
-// WithAuthKey sets the secret both sides prove they know before any request
-// (Python's authkey). It accepts a string or a []byte. Without it, a server
-// only listens on loopback addresses.
-func WithAuthKey[K string | []byte](key K) Option {
-	k := []byte(key)
-	return func(c *config) { c.authkey = k }
-}
-
-// WithHandshakeTimeout bounds the authentication handshake of each
-// connection, on both sides. The default (and the value for d <= 0) is 10
-// seconds.
-func WithHandshakeTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.handshakeTimeout = d
-		}
-	}
-}
-
-// WithLogger sets where a server logs refused connections. The default is
-// log.Default(); nil discards the messages.
-func WithLogger(l *log.Logger) Option {
-	return func(c *config) { c.logger = l }
-}
 
 // Manager is Python's BaseManager: a registry of typeids, plus either a
 // server holding the shared objects (GetServer, Start) or a connection to
@@ -110,7 +31,8 @@ type Manager struct {
 	server   *Server       // the server Start runs in this process
 	served   chan error    // ServeForever's result, for Shutdown
 	epoch    uint64        // the epoch of the server client is connected to
-	started  bool
+	serving  bool          // GetServer made this manager's server: the registry is fixed
+	started  bool          // Start was called
 	shutDown bool
 }
 
@@ -118,13 +40,7 @@ type Manager struct {
 // address means 127.0.0.1 on a free port; the port is resolved by GetServer
 // or Start, and Address reports it. Python's BaseManager(address, authkey).
 func New(address string, opts ...Option) *Manager {
-	cfg := config{
-		handshakeTimeout: 10 * time.Second,
-		dialTimeout:      10 * time.Second,
-		maxMessageSize:   DefaultMaxMessageSize,
-		maxConnections:   DefaultMaxConnections,
-		logger:           log.Default(),
-	}
+	cfg := connection.DefaultConfig()
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -147,19 +63,32 @@ func (m *Manager) Register(typeid string, callable any, opts ...RegisterOption) 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.serving {
+		return fmt.Errorf("basemanager: Register %q: %w: its server already runs with the typeids registered before "+
+			"(register every typeid before GetServer or Start)", typeid, ErrAlreadyStarted)
+	}
 	m.registry[typeid] = r
 	return nil
 }
 
 // GetServer binds the manager's address and returns a server for its
 // registered typeids, ready for ServeForever: Python's manager.get_server().
-// After it returns, Address reports the bound address.
+// After it returns, Address reports the bound address, and Register
+// refuses new typeids.
 func (m *Manager) GetServer() (*Server, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.shutDown {
+	switch {
+	case m.shutDown:
 		return nil, fmt.Errorf("basemanager: GetServer: %w (make a new one with New)", ErrShutDown)
+	case m.started:
+		return nil, fmt.Errorf("basemanager: GetServer: %w: Start already runs this manager's server "+
+			"(use Start or GetServer, not both)", ErrAlreadyStarted)
 	}
+	return m.getServerLocked()
+}
+
+func (m *Manager) getServerLocked() (*Server, error) {
 	registry := make(map[string]*registration, len(m.registry))
 	for k, v := range m.registry {
 		registry[k] = v
@@ -169,6 +98,7 @@ func (m *Manager) GetServer() (*Server, error) {
 		return nil, err
 	}
 	m.address = srv.Address()
+	m.serving = true
 	return srv, nil
 }
 
@@ -178,16 +108,17 @@ func (m *Manager) GetServer() (*Server, error) {
 // Stop it with Shutdown.
 func (m *Manager) Start() error {
 	m.mu.Lock()
-	started, shutDown := m.started, m.shutDown
-	m.started = true
-	m.mu.Unlock()
-	if shutDown {
+	switch {
+	case m.shutDown:
+		m.mu.Unlock()
 		return fmt.Errorf("basemanager: Start: %w (make a new one with New)", ErrShutDown)
+	case m.started || m.serving:
+		m.mu.Unlock()
+		return fmt.Errorf("basemanager: Start: %w: this manager already has its server", ErrAlreadyStarted)
 	}
-	if started {
-		return fmt.Errorf("basemanager: Start: %w", ErrAlreadyStarted)
-	}
-	srv, err := m.GetServer()
+	m.started = true
+	srv, err := m.getServerLocked()
+	m.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -256,7 +187,7 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 	if shutDown {
 		return fmt.Errorf("basemanager: connect: %w (make a new one with New)", ErrShutDown)
 	}
-	address, err := normalizeAddress(address)
+	address, err := connection.NormalizeAddress(address)
 	if err != nil {
 		return err
 	}
@@ -295,7 +226,8 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64) error {
 
 // Epoch returns the epoch of the server the manager is connected to: a
 // random number drawn when that server started, carried in every token.
-// It is 0 before Connect. (It makes the manager a proxy.EpochSource.)
+// It is 0 before Connect. Proxies ask it when their connection breaks, to
+// tell a restarted server from a stopped one.
 func (m *Manager) Epoch() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -305,26 +237,11 @@ func (m *Manager) Epoch() uint64 {
 // dial opens an authenticated rpc connection to address and checks it with
 // the dummy request, which also reports the server's epoch.
 func dial(ctx context.Context, address string, cfg *config) (*rpc.Client, uint64, error) {
-	d := net.Dialer{Timeout: cfg.dialTimeout} // TCP keep-alive is on by default
-	conn, err := d.DialContext(ctx, "tcp", address)
+	conn, err := connection.Dial(ctx, address, cfg)
 	if err != nil {
-		return nil, 0, fmt.Errorf("basemanager: connect to %s: %w (is the server running?)", address, err)
+		return nil, 0, err
 	}
-	if cfg.tls != nil {
-		tc := cfg.tls
-		if tc.ServerName == "" {
-			tc = tc.Clone()
-			tc.ServerName, _, _ = net.SplitHostPort(address)
-		}
-		conn = tls.Client(conn, tc)
-	}
-	conn.SetDeadline(time.Now().Add(cfg.handshakeTimeout))
-	if err := clientHandshake(conn, cfg.authkey); err != nil {
-		conn.Close()
-		return nil, 0, fmt.Errorf("basemanager: connect to %s: %w", address, err)
-	}
-	conn.SetDeadline(time.Time{})
-	client := rpc.NewClientWithCodec(clientCodec{newCodec(conn, cfg.maxMessageSize)})
+	client := connection.NewClient(conn, cfg)
 	var epoch uint64
 	if err := client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &epoch); err != nil {
 		client.Close()
@@ -356,11 +273,12 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	if err := client.Call(wire.ServiceName+".Create", &wire.CreateRequest{Typeid: typeid, Args: vals}, &reply); err != nil {
 		return nil, rpcError("Get "+typeid, address, err)
 	}
+	link := proxy.Link{Client: client, Manager: m}
 	if reply.Err != nil {
-		return nil, proxy.FromWire(reply.Err)
+		return nil, link.Error(reply.Err)
 	}
 	token := proxy.Token{Typeid: typeid, Address: address, ID: reply.ID, Epoch: reply.Epoch}
-	return proxy.New(client, token, reply.Ref, reply.Exposed, m), nil
+	return link.Proxy(token, reply.Ref, reply.Exposed), nil
 }
 
 // Rebuild returns a working proxy for a token received from another process:
@@ -378,11 +296,12 @@ func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 	if err := client.Call(wire.ServiceName+".Incref", &wire.RefRequest{ID: t.ID, Epoch: t.Epoch}, &reply); err != nil {
 		return nil, rpcError("Rebuild "+t.Typeid, address, err)
 	}
+	link := proxy.Link{Client: client, Manager: m}
 	if reply.Err != nil {
-		return nil, proxy.FromWire(reply.Err)
+		return nil, link.Error(reply.Err)
 	}
 	t.Address, t.Epoch = address, reply.Epoch
-	return proxy.New(client, t, reply.Ref, reply.Exposed, m), nil
+	return link.Proxy(t, reply.Ref, reply.Exposed), nil
 }
 
 // NumberOfObjects asks the server how many shared objects it holds:
@@ -425,5 +344,5 @@ func (m *Manager) notConnected(op string) error {
 
 // rpcError explains a failed request of the manager's own.
 func rpcError(op, address string, err error) error {
-	return proxy.TransportError(op, address, err)
+	return proxy.Link{}.TransportError(op, address, err)
 }

@@ -47,7 +47,7 @@ func FuzzPickleFrames(f *testing.F) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			s.servePython(&streamConn{r: bytes.NewReader(stream)})
+			s.python.Serve(&streamConn{r: bytes.NewReader(stream)})
 		}()
 		// A stream that pipelines requests behind a blocking call (a get on
 		// the empty Queue) is never read to its end: the call blocks until
@@ -81,11 +81,19 @@ func fuzzServer(t *testing.T) *Server {
 	s.listener.Close()
 	t.Cleanup(s.Stop)
 	s.epoch = 1
-	sess := s.pythonSession(s.ctx)
+	// Each made as a Python client makes it: a create request on a
+	// connection of its own.
 	for _, typeid := range []string{"dict", "Queue", "Lock", "Event"} {
-		if _, err := s.pyCreate(sess, typeid, &pyArgs{method: typeid}); err != nil {
+		msg, err := pickle.Marshal(pickle.Tuple{nil, "create", pickle.Tuple{typeid}, pickle.Dict{}})
+		if err != nil {
 			t.Fatal(err)
 		}
+		var frame []byte
+		frame = binary.BigEndian.AppendUint32(frame, uint32(len(msg)))
+		s.python.Serve(&streamConn{r: bytes.NewReader(append(frame, msg...))})
+	}
+	if n := s.NumberOfObjects(); n != 4 {
+		t.Fatalf("the fuzz server holds %d objects, want 4", n)
 	}
 	return s
 }

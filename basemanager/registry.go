@@ -185,14 +185,13 @@ func convert(v any, want reflect.Type) (reflect.Value, bool) {
 		return reflect.Value{}, false
 	}
 	rv := reflect.ValueOf(v)
-	switch {
-	case rv.Type().AssignableTo(want):
+	if rv.Type().AssignableTo(want) {
 		return rv, true
-	case isNumber(rv.Kind()) && isNumber(want.Kind()):
-		// gob keeps the sender's type, so an int literal arrives as int even
-		// for an int64 parameter: convert when the value survives unchanged.
-		out := rv.Convert(want)
-		return out, out.Convert(rv.Type()).Equal(rv)
+	}
+	if out, ok := wire.ConvertNumber(rv, want); ok { // an int sent for an int64
+		return out, true
+	}
+	switch {
 	case want.Kind() == reflect.Pointer && rv.Type().AssignableTo(want.Elem()):
 		p := reflect.New(want.Elem())
 		p.Elem().Set(rv)
@@ -202,8 +201,6 @@ func convert(v any, want reflect.Type) (reflect.Value, bool) {
 	}
 	return reflect.Value{}, false
 }
-
-func isNumber(k reflect.Kind) bool { return reflect.Int <= k && k <= reflect.Float64 }
 
 func typeName(v any) string {
 	if v == nil {

@@ -1,5 +1,5 @@
 // python.go is the Go ProcessB for a Python ProcessA: the lesson's ProcessB
-// through basemanager.PythonClient, which speaks CPython's own manager
+// through python.Client (package gomanager/basemanager/python), which speaks CPython's own manager
 // protocol. (A Python ProcessB needs nothing: the Go ProcessA serves Python
 // clients on its one address.)
 
@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/python"
 )
 
 // ProcessBPython connects to the lesson's Python ProcessA and prints what
 // the lesson's ProcessB prints. Python's str(proxy) is the referent's repr,
 // so the string shows in quotes, as in the lesson.
 func ProcessBPython(out io.Writer, address, authkey string) error {
-	manager := basemanager.NewPythonClient(address, basemanager.WithAuthKey(authkey))
+	manager := python.NewClient(address, basemanager.WithAuthKey(authkey))
 	defer manager.Close()
 	// manager.connect(), retried while the server is not up yet.
 	if err := retryConnect(manager, 10*time.Second); err != nil {
@@ -51,7 +52,7 @@ func ProcessBPython(out io.Writer, address, authkey string) error {
 
 // retryConnect calls Connect until it succeeds, fails for another reason
 // than a refused connection, or the time is up.
-func retryConnect(manager *basemanager.PythonClient, limit time.Duration) error {
+func retryConnect(manager *python.Client, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	for {

@@ -64,13 +64,35 @@ type RemoteError struct {
 	sentinel error
 }
 
+// Error is one line: the method, and the panic value or the error's text.
+// The server's stack of a panic is in Stack, and printed by %+v.
 func (e *RemoteError) Error() string {
 	if e.Panic {
-		dashes := strings.Repeat("-", 75)
-		return fmt.Sprintf("proxy: %s.%s panicked in the manager: %s\n%s\n%s%s",
-			e.Typeid, e.Method, e.Message, dashes, e.Stack, dashes)
+		return fmt.Sprintf("proxy: %s.%s panicked in the manager: %s", e.Typeid, e.Method, firstLine(e.Message))
 	}
 	return fmt.Sprintf("proxy: %s.%s failed in the manager: %s", e.Typeid, e.Method, e.Message)
+}
+
+// Format prints Error, and with %+v the server's stack after it, between
+// dashed lines, as Python prints a RemoteError.
+func (e *RemoteError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('+') && e.Panic:
+		dashes := strings.Repeat("-", 75)
+		fmt.Fprintf(f, "proxy: %s.%s panicked in the manager: %s\n%s\n%s%s", e.Typeid, e.Method, e.Message, dashes, e.Stack, dashes)
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Error())
+	default:
+		fmt.Fprint(f, e.Error())
+	}
+}
+
+// firstLine cuts a panic value's text at its first line break.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
 }
 
 // Unwrap returns the sentinel error the server-side error wrapped, if any.
@@ -86,9 +108,8 @@ type callError struct {
 func (e *callError) Error() string { return e.msg }
 func (e *callError) Unwrap() error { return e.sentinel }
 
-// FromWire rebuilds an error the server sent in a reply. Package basemanager
-// uses it for the replies to its own requests.
-func FromWire(e *wire.Error) error {
+// fromWire rebuilds an error the server sent in a reply.
+func fromWire(e *wire.Error) error {
 	sentinel := wire.Sentinel(e.Code)
 	if e.Remote {
 		return &RemoteError{Typeid: e.Typeid, Method: e.Method, Message: e.Message,
@@ -97,10 +118,10 @@ func FromWire(e *wire.Error) error {
 	return &callError{msg: e.Message, sentinel: sentinel}
 }
 
-// TransportError explains a failure of net/rpc itself on a request to the
+// transportError explains a failure of net/rpc itself on a request to the
 // manager at address: the connection broke (the error wraps
 // ErrConnectionLost), or the rpc layer refused the request.
-func TransportError(op, address string, err error) error {
+func transportError(op, address string, err error) error {
 	if connectionLost(err) {
 		return fmt.Errorf("proxy: %s: manager at %s is unreachable (has it stopped? Connect again to get new proxies): %w: %w",
 			op, address, ErrConnectionLost, err)

@@ -34,7 +34,7 @@ func python3(t *testing.T) string {
 // checkScript runs testdata/python/pickle_check.py with args and stdin.
 func checkScript(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(python3(t), append([]string{filepath.Join("testdata", "python", "pickle_check.py")}, args...)...)
+	cmd := exec.Command(python3(t), append([]string{filepath.Join("..", "..", "testdata", "python", "pickle_check.py")}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -39,7 +39,7 @@ func (s *SharedString) Capitalize() string {
 
 // PyRepr is what Python's repr(my_string) shows: Python clients of the
 // manager print it for str(proxy_my_string), as they would with a Python
-// server (basemanager.PyReprer).
+// server (python.Reprer).
 func (s *SharedString) PyRepr() string { return pickle.Repr(s.S) }
 
 // Set replaces the shared string.

@@ -1,10 +1,9 @@
-// wire.go defines the messages a proxy and the manager's server exchange:
-// the Go form of the request and reply tuples in Python's managers.py
-// (BaseProxy._callmethod, Server.serve_client, Server.create, incref, decref).
-//
 // Package wire is the protocol between package proxy (the client side) and
-// package basemanager (the server side). Application code does not need it;
-// it is public so that both halves, and curious readers, share one definition.
+// package basemanager (the server side): the messages a proxy and the
+// manager's server exchange, the Go form of the request and reply tuples in
+// Python's managers.py (BaseProxy._callmethod, Server.serve_client,
+// Server.create, incref, decref). Application code does not need it; it is
+// public so that both halves, and curious readers, share one definition.
 //
 // Every message travels inside net/rpc, in the manager's framed codec. The
 // messages of every call and of create and release have a compact binary
@@ -334,3 +333,20 @@ func each(v reflect.Value, t reflect.Type, fn func(reflect.Value), depth int) {
 		}
 	}
 }
+
+// ConvertNumber converts v to type want when both are numbers and the
+// value survives the round trip unchanged: gob keeps the sender's type, so
+// an int sent for an int64 parameter (or an int64 result read as an int)
+// arrives as an int.
+func ConvertNumber(v reflect.Value, want reflect.Type) (reflect.Value, bool) {
+	if !isNumber(v.Kind()) || !isNumber(want.Kind()) {
+		return reflect.Value{}, false
+	}
+	out := v.Convert(want)
+	if !out.Convert(v.Type()).Equal(v) {
+		return reflect.Value{}, false
+	}
+	return out, true
+}
+
+func isNumber(k reflect.Kind) bool { return reflect.Int <= k && k <= reflect.Float64 }

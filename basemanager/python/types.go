@@ -1,4 +1,4 @@
-// python_sync.go adapts the shared types of NewSyncManager to the calls
+// types.go adapts the shared types of NewSyncManager to the calls
 // Python's own proxies make (Python's DictProxy, ListProxy, AcquirerProxy,
 // EventProxy, ValueProxy, the Queue's AutoProxy, ... in managers.py): method
 // names such as __getitem__ and get_nowait, optional and keyword arguments
@@ -6,7 +6,7 @@
 // (queue.Empty, KeyError, IndexError, RuntimeError, ...). Objects of any
 // other type are called by name, snake_case mapped to CamelCase.
 
-package basemanager
+package python
 
 import (
 	"context"
@@ -100,32 +100,32 @@ type pyType struct {
 }
 
 // pyCallFunc is how pyCall runs a method, adapted or not.
-type pyCallFunc func(ctx context.Context, obj *object, a *pyArgs) (any, error)
+type pyCallFunc func(ctx context.Context, obj Object, a *pyArgs) (any, error)
 
 // pyTypeOf returns the adapter of the object's type, or nil.
-func pyTypeOf(obj *object) *pyType {
-	return pyTypes[obj.value.Type()]
+func pyTypeOf(obj Object) *pyType {
+	return pyTypes[reflect.TypeOf(obj.Referent())]
 }
 
 // pythonMethod finds what a Python call of method runs on obj, and the Go
 // method it reaches, unless the name is not exposed.
-func pythonMethod(obj *object, method string) (pyCallFunc, string, bool) {
+func pythonMethod(obj Object, method string) (pyCallFunc, string, bool) {
 	if t := pyTypeOf(obj); t != nil {
 		m, ok := t.methods[method]
-		if !ok || !obj.reg.isExposed(m.goName) {
+		if !ok || !obj.IsExposed(m.goName) {
 			return nil, "", false
 		}
-		return func(ctx context.Context, obj *object, a *pyArgs) (any, error) {
-			return m.call(ctx, obj.value.Interface(), a)
+		return func(ctx context.Context, obj Object, a *pyArgs) (any, error) {
+			return m.call(ctx, obj.Referent(), a)
 		}, m.goName, true
 	}
-	for _, goName := range obj.exposed {
+	for _, goName := range obj.Exposed() {
 		if (goName == method || snakeCase(goName) == method) && !pyHooks[goName] {
-			return func(ctx context.Context, obj *object, a *pyArgs) (any, error) {
+			return func(ctx context.Context, obj Object, a *pyArgs) (any, error) {
 				if len(a.kw) > 0 {
 					return nil, pyError("TypeError", fmt.Sprintf("%s() of a Go object takes no keyword arguments", method))
 				}
-				return obj.dispatch(ctx, goName, toGo(a.pos).(pickle.Tuple))
+				return obj.Call(ctx, goName, toGo(a.pos).(pickle.Tuple))
 			}, goName, true
 		}
 	}
@@ -139,16 +139,16 @@ var pyHooks = map[string]bool{"String": true, "GoString": true, "PyRepr": true, 
 
 // pythonExposed lists the methods a Python proxy of obj may call, by
 // their Python names, sorted.
-func pythonExposed(obj *object) []string {
+func pythonExposed(obj Object) []string {
 	var names []string
 	if t := pyTypeOf(obj); t != nil {
 		for name, m := range t.methods {
-			if obj.reg.isExposed(m.goName) {
+			if obj.IsExposed(m.goName) {
 				names = append(names, name)
 			}
 		}
 	} else {
-		for _, goName := range obj.exposed {
+		for _, goName := range obj.Exposed() {
 			if !pyHooks[goName] {
 				names = append(names, snakeCase(goName))
 			}
@@ -523,19 +523,19 @@ func init() {
 
 // pyCreateArgs adapts the arguments of a Python create request to the
 // registered callable.
-func pyCreateArgs(reg *registration, a *pyArgs) ([]any, error) {
-	if reg.callable == nil {
+func pyCreateArgs(typeid string, callable any, a *pyArgs) ([]any, error) {
+	if callable == nil {
 		// Python's register(typeid) with no callable: create(typeid, obj).
 		if len(a.kw) > 0 || len(a.pos) != 1 {
 			return nil, pyError("ValueError", "Without callable, must have one non-keyword argument")
 		}
 		return []any{toGo(a.pos[0])}, nil
 	}
-	if adapt := pyConstructors[reg.callable.fn.Pointer()]; adapt != nil {
+	if adapt := pyConstructors[reflect.ValueOf(callable).Pointer()]; adapt != nil {
 		return adapt(a)
 	}
 	if len(a.kw) > 0 {
-		return nil, pyError("TypeError", fmt.Sprintf("%s() of a Go callable takes no keyword arguments", reg.typeid))
+		return nil, pyError("TypeError", fmt.Sprintf("%s() of a Go callable takes no keyword arguments", typeid))
 	}
 	return toGo(a.pos).(pickle.Tuple), nil
 }

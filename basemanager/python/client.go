@@ -1,11 +1,11 @@
-// pyclient.go is a Go client for CPython's own manager servers: a
+// client.go is a Go client for CPython's own manager servers: a
 // BaseManager's get_server().serve_forever(), or a started SyncManager. It
 // speaks Python's protocol as managers.py's client side does (dispatch,
 // BaseProxy._callmethod, _incref, _decref): a new connection for each
 // create, incref and decref, and long-lived connections (accept_connection)
 // for method calls.
 
-package basemanager
+package python
 
 import (
 	"context"
@@ -18,20 +18,20 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"gomanager/basemanager/internal/connection"
 	"gomanager/basemanager/pickle"
 	"gomanager/proxy"
 )
 
-// PythonClient uses the shared objects of a CPython manager server, as a
-// Python BaseManager does after connect(). Options that apply: WithAuthKey,
-// WithHandshakeTimeout, WithMaxMessageSize (WithTLS does not: Python's
-// managers have no TLS). A PythonClient is safe for concurrent use: each
+// Client uses the shared objects of a CPython manager server, as a
+// Python BaseManager does after connect(). Options that apply (they are
+// basemanager's): WithAuthKey, WithHandshakeTimeout, WithMaxMessageSize
+// (WithTLS does not: Python's managers have no TLS). A Client is safe for concurrent use: each
 // call in flight has its own connection, as each Python thread has.
-type PythonClient struct {
+type Client struct {
 	address string
-	cfg     config
+	cfg     connection.Config
 
 	mu     sync.Mutex // guards idle and closed
 	idle   []net.Conn // accepted call connections not in use
@@ -39,19 +39,31 @@ type PythonClient struct {
 	calls  atomic.Uint64 // numbers the call connections, for their names
 }
 
-// NewPythonClient returns a client for the CPython manager server at
-// address ("host:port"). It does not connect: Connect checks the server.
-func NewPythonClient(address string, opts ...Option) *PythonClient {
-	m := New(address, opts...) // the same defaults as a Manager
-	return &PythonClient{address: address, cfg: m.cfg}
+// Option is one of package basemanager's options, such as
+// basemanager.WithAuthKey(key).
+type Option = func(*connection.Config)
+
+// NewClient returns a client for the CPython manager server at address
+// ("host:port"), with basemanager's options:
+//
+//	c := python.NewClient("127.0.0.1:50000", basemanager.WithAuthKey(key))
+//
+// It does not connect: Connect checks the server.
+func NewClient(address string, opts ...Option) *Client {
+	cfg := connection.DefaultConfig() // the same defaults as a Manager
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	cfg.TLS = nil
+	return &Client{address: address, cfg: cfg}
 }
 
-// Address returns the server's address, as given to NewPythonClient.
-func (c *PythonClient) Address() string { return c.address }
+// Address returns the server's address, as given to NewClient.
+func (c *Client) Address() string { return c.address }
 
 // Connect checks that the server is up and accepts the authkey: Python's
 // manager.connect(), which sends the dummy request.
-func (c *PythonClient) Connect() error {
+func (c *Client) Connect() error {
 	_, err := c.request(context.Background(), "dummy")
 	return err
 }
@@ -60,7 +72,7 @@ func (c *PythonClient) Connect() error {
 // returns a proxy holding one reference to it: Python's manager.typeid(*args).
 // The typeid must be registered on the server; a connecting Go client
 // declares nothing.
-func (c *PythonClient) Create(typeid string, args ...any) (*PyProxy, error) {
+func (c *Client) Create(typeid string, args ...any) (*Proxy, error) {
 	reply, err := c.request(context.Background(), "create", append([]any{typeid}, args...)...)
 	if err != nil {
 		return nil, err
@@ -79,7 +91,7 @@ func (c *PythonClient) Create(typeid string, args ...any) (*PyProxy, error) {
 
 // Rebuild returns a proxy for a token received from elsewhere, taking a
 // reference of its own: Python's RebuildProxy.
-func (c *PythonClient) Rebuild(token pickle.Token) (*PyProxy, error) {
+func (c *Client) Rebuild(token pickle.Token) (*Proxy, error) {
 	if _, err := c.request(context.Background(), "incref", token.ID); err != nil {
 		return nil, err
 	}
@@ -95,7 +107,7 @@ func (c *PythonClient) Rebuild(token pickle.Token) (*PyProxy, error) {
 
 // NumberOfObjects asks the server how many shared objects it holds:
 // Python's manager._number_of_objects().
-func (c *PythonClient) NumberOfObjects() (int, error) {
+func (c *Client) NumberOfObjects() (int, error) {
 	v, err := c.request(context.Background(), "number_of_objects")
 	n, _ := v.(int)
 	return n, err
@@ -103,7 +115,7 @@ func (c *PythonClient) NumberOfObjects() (int, error) {
 
 // DebugInfo asks the server to describe its shared objects: Python's
 // manager._debug_info().
-func (c *PythonClient) DebugInfo() (string, error) {
+func (c *Client) DebugInfo() (string, error) {
 	v, err := c.request(context.Background(), "debug_info")
 	s, _ := v.(string)
 	return s, err
@@ -111,7 +123,7 @@ func (c *PythonClient) DebugInfo() (string, error) {
 
 // Close closes the client's idle connections. Proxies keep their
 // references until closed; calls after Close fail.
-func (c *PythonClient) Close() error {
+func (c *Client) Close() error {
 	c.mu.Lock()
 	idle := c.idle
 	c.idle, c.closed = nil, true
@@ -122,40 +134,29 @@ func (c *PythonClient) Close() error {
 	return nil
 }
 
-func (c *PythonClient) newProxy(token pickle.Token, exposed pickle.Tuple) *PyProxy {
+func (c *Client) newProxy(token pickle.Token, exposed pickle.Tuple) *Proxy {
 	names := make([]string, 0, len(exposed))
 	for _, n := range exposed {
 		if s, ok := n.(string); ok {
 			names = append(names, s)
 		}
 	}
-	return &PyProxy{client: c, token: token, exposed: names}
+	return &Proxy{client: c, token: token, exposed: names}
 }
 
 // dial opens an authenticated connection, as Python's Client(address,
 // authkey): answer the server's challenge, then challenge it.
-func (c *PythonClient) dial(ctx context.Context) (net.Conn, error) {
-	address, err := normalizeAddress(c.address)
+func (c *Client) dial(ctx context.Context) (net.Conn, error) {
+	address, err := connection.NormalizeAddress(c.address)
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: c.cfg.dialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", address)
-	if err != nil {
-		return nil, fmt.Errorf("basemanager: connect to Python manager at %s: %w (is the server running?)", address, err)
-	}
-	conn.SetDeadline(time.Now().Add(c.cfg.handshakeTimeout))
-	if err := clientHandshake(conn, c.cfg.authkey); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("basemanager: connect to Python manager at %s: %w", address, err)
-	}
-	conn.SetDeadline(time.Time{})
-	return conn, nil
+	return connection.Dial(ctx, address, &c.cfg)
 }
 
 // request sends one of Server.public's requests on a new connection and
 // returns the result: Python's dispatch(conn, None, funcname, args).
-func (c *PythonClient) request(ctx context.Context, funcname string, args ...any) (any, error) {
+func (c *Client) request(ctx context.Context, funcname string, args ...any) (any, error) {
 	conn, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -168,17 +169,17 @@ func (c *PythonClient) request(ctx context.Context, funcname string, args ...any
 // exchange sends one message and reads the reply, '#RETURN' or '#PROXY'
 // (kind tells which) or an error; it gives up (and closes the connection)
 // when ctx is done.
-func (c *PythonClient) exchange(ctx context.Context, conn net.Conn, op string, msg pickle.Tuple) (kind string, v any, err error) {
-	data, err := pickle.MarshalLimit(msg, c.cfg.maxMessageSize)
+func (c *Client) exchange(ctx context.Context, conn net.Conn, op string, msg pickle.Tuple) (kind string, v any, err error) {
+	data, err := pickle.MarshalLimit(msg, c.cfg.MaxMessageSize)
 	if err != nil {
 		return "", nil, fmt.Errorf("basemanager: %s: encoding the arguments: %w", op, err)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	if err := writePyFrame(conn, data); err != nil {
+	if err := connection.WriteFrame(conn, data); err != nil {
 		return "", nil, c.lost(ctx, op, err)
 	}
-	reply, err := readPyFrame(conn, c.cfg.maxMessageSize)
+	reply, err := connection.ReadFrame(conn, c.cfg.MaxMessageSize)
 	if err != nil {
 		return "", nil, c.lost(ctx, op, err)
 	}
@@ -195,33 +196,34 @@ func (c *PythonClient) exchange(ctx context.Context, conn net.Conn, op string, m
 		return kind, toGo(t[1]), nil
 	case "#ERROR":
 		if exc, ok := t[1].(*pickle.Exception); ok {
-			return "", nil, &PythonError{Op: op, Exception: exc}
+			return "", nil, &Error{Op: op, Exception: exc}
 		}
 	case "#TRACEBACK", "#UNSERIALIZABLE":
 		if text, ok := t[1].(string); ok {
 			if kind == "#UNSERIALIZABLE" {
 				text = "Unserializable message: " + text + "\n"
 			}
-			return "", nil, &PythonError{Op: op, Exception: pickle.NewException("multiprocessing.managers", "RemoteError", text)}
+			return "", nil, &Error{Op: op, Exception: pickle.NewException("multiprocessing.managers", "RemoteError", text)}
 		}
 	}
 	return "", nil, fmt.Errorf("basemanager: %s: unrecognized reply %.100s", op, pickle.Repr(v))
 }
 
-func (c *PythonClient) lost(ctx context.Context, op string, err error) error {
+func (c *Client) lost(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("basemanager: %s: %w", op, ctx.Err())
 	}
-	return proxy.TransportError(op, c.address, err)
+	return fmt.Errorf("basemanager: %s: Python manager at %s is unreachable (has it stopped?): %w: %w",
+		op, c.address, proxy.ErrConnectionLost, err)
 }
 
 // channel returns an idle call connection, or opens one with
 // accept_connection.
-func (c *PythonClient) channel(ctx context.Context) (net.Conn, error) {
+func (c *Client) channel(ctx context.Context) (net.Conn, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return nil, fmt.Errorf("basemanager: call: %w", ErrShutDown)
+		return nil, fmt.Errorf("basemanager: call: the client was closed (make a new one with NewClient): %w", proxy.ErrClosed)
 	}
 	if n := len(c.idle); n > 0 {
 		conn := c.idle[n-1]
@@ -243,7 +245,7 @@ func (c *PythonClient) channel(ctx context.Context) (net.Conn, error) {
 }
 
 // release gives a call connection back for the next call.
-func (c *PythonClient) release(conn net.Conn) {
+func (c *Client) release(conn net.Conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -253,7 +255,7 @@ func (c *PythonClient) release(conn net.Conn) {
 	c.idle = append(c.idle, conn)
 }
 
-// PythonError is an exception from a CPython manager server: the
+// Error is an exception from a CPython manager server: the
 // referent's method raised it ('#ERROR', with its own class), or the
 // server failed the request (a multiprocessing.managers.RemoteError with
 // the server's traceback). It unwraps to the *pickle.Exception and, for
@@ -261,12 +263,12 @@ func (c *PythonClient) release(conn net.Conn) {
 // errors.Is(err, proxy.ErrEmpty) for queue.Empty, proxy.ErrFull,
 // proxy.ErrKeyNotFound (KeyError, IndexError), proxy.ErrBrokenBarrier,
 // proxy.ErrStopIteration.
-type PythonError struct {
+type Error struct {
 	Op        string // the request or method, such as "Queue.get_nowait"
 	Exception *pickle.Exception
 }
 
-func (e *PythonError) Error() string {
+func (e *Error) Error() string {
 	if e.Exception.Name == "RemoteError" {
 		return "basemanager: " + e.Op + ": the Python manager failed:\n" + e.Exception.Message()
 	}
@@ -274,7 +276,7 @@ func (e *PythonError) Error() string {
 }
 
 // Unwrap returns the exception and its sentinel, if it has one.
-func (e *PythonError) Unwrap() []error {
+func (e *Error) Unwrap() []error {
 	errs := []error{e.Exception}
 	switch e.Exception.Module + "." + e.Exception.Name {
 	case "queue.Empty":
@@ -291,11 +293,11 @@ func (e *PythonError) Unwrap() []error {
 	return errs
 }
 
-// PyProxy is a proxy for an object in a CPython manager server: Python's
+// Proxy is a proxy for an object in a CPython manager server: Python's
 // BaseProxy, with Python's method names. It holds one reference, which
 // Close releases.
-type PyProxy struct {
-	client  *PythonClient
+type Proxy struct {
+	client  *Client
 	token   pickle.Token
 	exposed []string
 	closed  atomic.Bool
@@ -306,8 +308,8 @@ type PyProxy struct {
 // Python's ("get_nowait"); a Go name ("GetNowait") is mapped to it when the
 // object exposes it. Results are decoded as pickle.Unmarshal describes,
 // except that a dict is a map[any]any when Go can hash its keys. A method
-// that raises returns a *PythonError.
-func (p *PyProxy) CallMethod(method string, args ...any) (any, error) {
+// that raises returns a *Error.
+func (p *Proxy) CallMethod(method string, args ...any) (any, error) {
 	return p.CallMethodKw(context.Background(), method, args, nil)
 }
 
@@ -315,7 +317,7 @@ func (p *PyProxy) CallMethod(method string, args ...any) (any, error) {
 // q.get(timeout=0.5). When ctx ends first, the call's connection is closed
 // and ctx's error returned; the server may still complete the call (a get
 // then loses its item), so prefer Python's own timeouts for blocking calls.
-func (p *PyProxy) CallMethodKw(ctx context.Context, method string, args []any, kwargs map[string]any) (any, error) {
+func (p *Proxy) CallMethodKw(ctx context.Context, method string, args []any, kwargs map[string]any) (any, error) {
 	if p.closed.Load() {
 		return nil, fmt.Errorf("basemanager: %s.%s: %w", p.token.Typeid, method, proxy.ErrClosed)
 	}
@@ -331,7 +333,7 @@ func (p *PyProxy) CallMethodKw(ctx context.Context, method string, args []any, k
 		return nil, err
 	}
 	kind, result, err := p.client.exchange(ctx, conn, op, pickle.Tuple{p.token.ID, method, pickle.Tuple(args), kw})
-	var perr *PythonError
+	var perr *Error
 	if err != nil && !errors.As(err, &perr) {
 		conn.Close() // the stream's state is unknown
 		return nil, err
@@ -358,7 +360,7 @@ func (p *PyProxy) CallMethodKw(ctx context.Context, method string, args []any, k
 }
 
 // pythonName maps a Go method name to the Python name the object exposes.
-func (p *PyProxy) pythonName(method string) string {
+func (p *Proxy) pythonName(method string) string {
 	if slices.Contains(p.exposed, method) {
 		return method
 	}
@@ -370,7 +372,7 @@ func (p *PyProxy) pythonName(method string) string {
 
 // String is Python's str(proxy): the referent's repr, computed on the
 // server ('hello World' for a str).
-func (p *PyProxy) String() string {
+func (p *Proxy) String() string {
 	v, err := p.CallMethod("__repr__")
 	if s, ok := v.(string); ok && err == nil {
 		return s
@@ -382,23 +384,23 @@ func (p *PyProxy) String() string {
 // Repr describes the proxy itself, as Python's repr(proxy) does, with
 // this proxy's own address in memory:
 //
-//	<PyProxy[get_my_string] object, typeid 'get_my_string' at 0xc000010030>
-func (p *PyProxy) Repr() string {
+//	<Proxy[get_my_string] object, typeid 'get_my_string' at 0xc000010030>
+func (p *Proxy) Repr() string {
 	return fmt.Sprintf("<PyProxy[%s] object, typeid '%s' at %p>", p.token.Typeid, p.token.Typeid, p)
 }
 
 // GetValue returns a copy of the referent: Python's proxy._getvalue().
-func (p *PyProxy) GetValue() (any, error) { return p.CallMethod("#GETVALUE") }
+func (p *Proxy) GetValue() (any, error) { return p.CallMethod("#GETVALUE") }
 
 // Token returns the token naming the referent.
-func (p *PyProxy) Token() pickle.Token { return p.token }
+func (p *Proxy) Token() pickle.Token { return p.token }
 
 // Exposed returns the Python names of the methods the proxy may call.
-func (p *PyProxy) Exposed() []string { return slices.Clone(p.exposed) }
+func (p *Proxy) Exposed() []string { return slices.Clone(p.exposed) }
 
 // Close releases the proxy's reference, as Python's proxy finalizer does
 // (a decref on a new connection). It is idempotent.
-func (p *PyProxy) Close() error {
+func (p *Proxy) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}

@@ -1,10 +1,10 @@
-// auth.go mirrors deliver_challenge and answer_challenge in Python's
+// handshake.go mirrors deliver_challenge and answer_challenge in Python's
 // multiprocessing/connection.py (3.12+): mutual HMAC-SHA256 challenge and
 // response, framed as multiprocessing.connection frames its messages. Like
 // Python 3.12, it also speaks the legacy dialect of Python 3.11 and older
 // (raw HMAC-MD5, see legacyDigest), so CPython peers of either age connect.
 
-package basemanager
+package connection
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha3"
 	"crypto/sha512"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -34,17 +33,17 @@ const (
 	maxAuthMessage  = 256 // longest message read while the peer is unauthenticated
 )
 
-// serverHandshake authenticates a client: the server challenges first, then
+// ServerHandshake authenticates a client: the server challenges first, then
 // answers the client's challenge, as Python's Server does on every connection.
-func serverHandshake(rw io.ReadWriter, key []byte) error {
+func ServerHandshake(rw io.ReadWriter, key []byte) error {
 	if err := deliverChallenge(rw, key); err != nil {
 		return err
 	}
 	return answerChallenge(rw, key)
 }
 
-// clientHandshake is the client's half: answer, then challenge.
-func clientHandshake(rw io.ReadWriter, key []byte) error {
+// ClientHandshake is the client's half: answer, then challenge.
+func ClientHandshake(rw io.ReadWriter, key []byte) error {
 	if err := answerChallenge(rw, key); err != nil {
 		return err
 	}
@@ -58,10 +57,10 @@ func deliverChallenge(rw io.ReadWriter, key []byte) error {
 	if _, err := rand.Read(msg[len(digestPrefix):]); err != nil {
 		return fmt.Errorf("making a challenge: %w", err)
 	}
-	if err := writeFrame(rw, append([]byte(challengePrefix), msg...)); err != nil {
+	if err := WriteFrame(rw, append([]byte(challengePrefix), msg...)); err != nil {
 		return err
 	}
-	response, err := readFrame(rw, maxAuthMessage)
+	response, err := readAuthFrame(rw)
 	if err != nil {
 		return err
 	}
@@ -73,15 +72,15 @@ func deliverChallenge(rw io.ReadWriter, key []byte) error {
 	}
 	// Both the prefix and the digest are compared in constant time.
 	if !hmac.Equal(response, want) {
-		writeFrame(rw, []byte(failureMessage)) // best effort: the peer learns why
+		WriteFrame(rw, []byte(failureMessage)) // best effort: the peer learns why
 		return fmt.Errorf("digest received was wrong (the peer uses another authkey): %w", ErrAuthentication)
 	}
-	return writeFrame(rw, []byte(welcomeMessage))
+	return WriteFrame(rw, []byte(welcomeMessage))
 }
 
 // answerChallenge answers the peer's challenge and waits to be welcomed.
 func answerChallenge(rw io.ReadWriter, key []byte) error {
-	msg, err := readFrame(rw, maxAuthMessage)
+	msg, err := readAuthFrame(rw)
 	if err != nil {
 		return err
 	}
@@ -96,10 +95,10 @@ func answerChallenge(rw io.ReadWriter, key []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFrame(rw, answer); err != nil {
+	if err := WriteFrame(rw, answer); err != nil {
 		return err
 	}
-	reply, err := readFrame(rw, maxAuthMessage)
+	reply, err := readAuthFrame(rw)
 	if err != nil {
 		return err
 	}
@@ -161,47 +160,28 @@ func answerFor(key, challenge []byte) ([]byte, error) {
 	return mac.Sum(prefix), nil
 }
 
-// refuseBusy tells a connection the server is full, then closes it. The
+// RefuseBusy tells a connection the server is full, then closes it. The
 // write is small and bounded by a deadline, so the accept loop never waits
 // long on it. The deadline covers reads too: over TLS the write first runs
 // the TLS handshake, which waits for the peer's hello.
-func refuseBusy(conn net.Conn) {
+func RefuseBusy(conn net.Conn) {
 	conn.SetDeadline(time.Now().Add(100 * time.Millisecond))
-	writeFrame(conn, []byte(busyMessage))
+	WriteFrame(conn, []byte(busyMessage))
 	conn.Close()
 }
 
-// writeFrame sends one message: a 4-byte big-endian length, then the
-// payload, in a single write.
-func writeFrame(w io.Writer, payload []byte) error {
-	buf := make([]byte, 4+len(payload))
-	binary.BigEndian.PutUint32(buf, uint32(len(payload)))
-	copy(buf[4:], payload)
-	_, err := w.Write(buf)
-	return err
-}
-
-// readFrame reads one message of at most max bytes. A longer claimed length
-// is refused before anything is allocated for it.
-func readFrame(r io.Reader, max int) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, handshakeIOError(err)
+// readAuthFrame reads one handshake message: at most maxAuthMessage bytes,
+// with a 4-byte length, as Python reads a peer it does not trust yet.
+func readAuthFrame(r io.Reader) ([]byte, error) {
+	msg, err := readFrame(r, maxAuthMessage, false)
+	var le *lengthError
+	switch {
+	case errors.As(err, &le):
+		return nil, fmt.Errorf("bad message length %d during authentication (limit %d bytes): %w", le.n, le.max, ErrAuthentication)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fmt.Errorf("peer closed the connection during authentication (a peer with another authkey, or not a manager?): %w: %w", ErrAuthentication, err)
+	case err != nil:
+		return nil, fmt.Errorf("authentication: %w", err)
 	}
-	n := int32(binary.BigEndian.Uint32(hdr[:]))
-	if n < 0 || int(n) > max {
-		return nil, fmt.Errorf("bad message length %d during authentication (limit %d bytes): %w", n, max, ErrAuthentication)
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, handshakeIOError(err)
-	}
-	return buf, nil
-}
-
-func handshakeIOError(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("peer closed the connection during authentication (a peer with another authkey, or not a manager?): %w: %w", ErrAuthentication, err)
-	}
-	return fmt.Errorf("authentication: %w", err)
+	return msg, nil
 }

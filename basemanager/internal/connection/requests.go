@@ -1,12 +1,13 @@
-// workers.go mirrors Server.serve_client's loop in Python's managers.py: the
+// requests.go mirrors Server.serve_client's loop in Python's managers.py: the
 // goroutines that read one connection's requests, run them and answer them.
 // Python runs the loop on one thread per connection; here a connection has
 // a few goroutines that take turns at reading, so that a call that waits
 // (a Queue's Get) never holds up the calls behind it.
 
-package basemanager
+package connection
 
 import (
+	"io"
 	"net/rpc"
 	"runtime"
 	"sync"
@@ -36,6 +37,13 @@ type requestLoop struct {
 	turn chan struct{} // holds the turn to read while no goroutine has it; closed when reading ends
 	idle atomic.Int32  // goroutines waiting on turn, or answering and about to
 	wg   sync.WaitGroup
+}
+
+// ServeRequests serves srv's requests on conn until it ends, waits for the
+// calls in flight to finish, and closes conn: rpc.Server.ServeConn, in the
+// manager's codec, with a few long-lived goroutines taking turns.
+func ServeRequests(srv *rpc.Server, conn io.ReadWriteCloser, cfg *Config) {
+	serveRequests(srv, newCodec(conn, cfg.MaxMessageSize))
 }
 
 // serveRequests serves the requests on codec until the connection ends,

@@ -1,7 +1,7 @@
-// python_sync_test.go checks the adapters' Python semantics that CPython
+// types_test.go checks the adapters' Python semantics that CPython
 // can answer directly: slicing and the snake_case names.
 
-package basemanager
+package python
 
 import (
 	"math"

@@ -1,4 +1,4 @@
-package basemanager
+package connection
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ func servingGoroutines() int {
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return bytes.Count(buf[:n], []byte("basemanager.(*requestLoop).serve("))
+			return bytes.Count(buf[:n], []byte("connection.(*requestLoop).serve("))
 		}
 		buf = make([]byte, 2*len(buf))
 	}

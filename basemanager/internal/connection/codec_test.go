@@ -3,7 +3,7 @@
 // the writer goroutine's end. BenchmarkCodec compares its encoding cost
 // with net/rpc's own gob codec, without any network.
 
-package basemanager
+package connection
 
 import (
 	"bufio"

@@ -4,7 +4,7 @@
 // uses a CPython SyncManager server's dict and Queue; both handshake
 // dialects, played by hand; and bad input on the Python side of the door.
 
-package basemanager_test
+package python_test
 
 import (
 	"bufio"
@@ -25,6 +25,7 @@ import (
 
 	"gomanager/basemanager"
 	"gomanager/basemanager/pickle"
+	"gomanager/basemanager/python"
 	"gomanager/basemanager/sharedtypes"
 	"gomanager/proxy"
 )
@@ -48,7 +49,7 @@ func python3(t *testing.T) string {
 // with the authkey in its environment, killed if it outlives ctx.
 func pythonScript(t *testing.T, ctx context.Context, key, script string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, python3(t), append([]string{filepath.Join("testdata", "python", script)}, args...)...)
+	cmd := exec.CommandContext(ctx, python3(t), append([]string{filepath.Join("..", "..", "testdata", "python", script)}, args...)...)
 	cmd.Env = append(os.Environ(), "GOMANAGER_AUTHKEY="+key)
 	cmd.WaitDelay = time.Second
 	return cmd
@@ -171,7 +172,7 @@ func startPythonServer(t *testing.T, key string) string {
 // references: the server ends with no objects.
 func TestGoClientOfPythonSyncManager(t *testing.T) {
 	const key = "python server key"
-	c := basemanager.NewPythonClient(startPythonServer(t, key), basemanager.WithAuthKey(key))
+	c := python.NewClient(startPythonServer(t, key), basemanager.WithAuthKey(key))
 	defer c.Close()
 	if err := c.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
@@ -182,7 +183,7 @@ func TestGoClientOfPythonSyncManager(t *testing.T) {
 		t.Errorf("NumberOfObjects = %d, %v after every proxy closed; want 0:\n%s", n, err, info)
 	}
 
-	wrong := basemanager.NewPythonClient(c.Address(), basemanager.WithAuthKey("wrong"))
+	wrong := python.NewClient(c.Address(), basemanager.WithAuthKey("wrong"))
 	if err := wrong.Connect(); !errors.Is(err, basemanager.ErrAuthentication) {
 		t.Errorf("Connect with a wrong key: %v, want ErrAuthentication", err)
 	}
@@ -193,7 +194,7 @@ func TestGoClientOfPythonSyncManager(t *testing.T) {
 func TestPythonClientOfGoServer(t *testing.T) {
 	const key = "go server key"
 	srv := serveSync(t, key)
-	c := basemanager.NewPythonClient(srv.Address(), basemanager.WithAuthKey(key))
+	c := python.NewClient(srv.Address(), basemanager.WithAuthKey(key))
 	defer c.Close()
 	if err := c.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
@@ -209,7 +210,7 @@ func TestPythonClientOfGoServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	var perr *basemanager.PythonError
+	var perr *python.Error
 	if _, err := q.CallMethod("Put"); !errors.As(err, &perr) || perr.Exception.Name != "TypeError" {
 		t.Errorf("put() without its item: %v, want TypeError", err)
 	}
@@ -230,7 +231,7 @@ func TestPythonClientOfGoServer(t *testing.T) {
 
 // exercisePythonDictAndQueue uses a SyncManager's dict and Queue through
 // the Go client of Python's protocol, and closes every proxy it made.
-func exercisePythonDictAndQueue(t *testing.T, c *basemanager.PythonClient) {
+func exercisePythonDictAndQueue(t *testing.T, c *python.Client) {
 	t.Helper()
 	d, err := c.Create("dict")
 	if err != nil {
@@ -256,7 +257,7 @@ func exercisePythonDictAndQueue(t *testing.T, c *basemanager.PythonClient) {
 		t.Errorf("d.get('missing', 'default') = %#v", v)
 	}
 	_, err = d.CallMethod("__getitem__", "missing")
-	var perr *basemanager.PythonError
+	var perr *python.Error
 	if !errors.Is(err, proxy.ErrKeyNotFound) || !errors.As(err, &perr) || pickle.Repr(perr.Exception) != "KeyError('missing')" {
 		t.Errorf("d['missing']: %v, want KeyError('missing') (ErrKeyNotFound)", err)
 	}
@@ -266,7 +267,7 @@ func exercisePythonDictAndQueue(t *testing.T, c *basemanager.PythonClient) {
 	if v := must(d.GetValue()); pickle.Repr(v) != "{'a': 1, 'b': ['x', 2.5, None]}" {
 		t.Errorf("d._getvalue() = %s", pickle.Repr(v))
 	}
-	it, ok := must(d.CallMethod("__iter__")).(*basemanager.PyProxy)
+	it, ok := must(d.CallMethod("__iter__")).(*python.Proxy)
 	if !ok {
 		t.Fatalf("iter(d) is not a proxy")
 	}
@@ -473,7 +474,7 @@ func TestGoClientAnswersLegacyServers(t *testing.T) {
 			return writeFrame(conn, reply)
 		}()
 	}()
-	c := basemanager.NewPythonClient(ln.Addr().String(), basemanager.WithAuthKey(key))
+	c := python.NewClient(ln.Addr().String(), basemanager.WithAuthKey(key))
 	if err := within(t, "Connect", c.Connect); err != nil {
 		t.Errorf("Connect to a legacy server: %v", err)
 	}
@@ -563,7 +564,7 @@ func TestPythonFrontDoorRefusals(t *testing.T) {
 func TestPythonReferencesOutliveConnections(t *testing.T) {
 	const key = "refs key"
 	srv := serveSync(t, key)
-	c := basemanager.NewPythonClient(srv.Address(), basemanager.WithAuthKey(key))
+	c := python.NewClient(srv.Address(), basemanager.WithAuthKey(key))
 	defer c.Close()
 	p, err := c.Create("list")
 	if err != nil {
@@ -584,11 +585,11 @@ func TestPythonReferencesOutliveConnections(t *testing.T) {
 	if n := srv.NumberOfObjects(); n != 0 {
 		t.Errorf("after both decrefs: %d objects, want 0", n)
 	}
-	var perr *basemanager.PythonError
+	var perr *python.Error
 	if err := p.Close(); err != nil {
 		t.Errorf("a second Close: %v, want nil (idempotent)", err)
 	}
-	stranger := basemanager.NewPythonClient(srv.Address(), basemanager.WithAuthKey(key))
+	stranger := python.NewClient(srv.Address(), basemanager.WithAuthKey(key))
 	if _, err := stranger.Rebuild(p.Token()); !errors.As(err, &perr) || !strings.Contains(perr.Error(), "KeyError") {
 		t.Errorf("incref of a freed object: %v, want a RemoteError naming KeyError", err)
 	}

@@ -1,9 +1,10 @@
-// codec.go mirrors the message framing of Python's multiprocessing/connection.py
-// (send_bytes/recv_bytes: a 4-byte big-endian length, then the payload) for
-// the net/rpc messages that follow the handshake. Framing lets both sides
-// refuse an oversized message before reading it.
+// codec.go carries net/rpc's messages in the framing of Python's
+// multiprocessing/connection.py (frame.go) after the handshake, with a
+// compact binary body for the messages of every call and group-committed
+// writes. Framing lets both sides refuse an oversized message before
+// reading it.
 
-package basemanager
+package connection
 
 import (
 	"bufio"
@@ -20,14 +21,6 @@ import (
 	"sync/atomic"
 )
 
-// DefaultMaxMessageSize is the largest rpc message a side accepts unless
-// WithMaxMessageSize says otherwise.
-const DefaultMaxMessageSize = 64 << 20
-
-// ErrMessageTooLarge: a peer sent, or a caller tried to send, a message
-// larger than the limit set with WithMaxMessageSize. The connection is closed.
-var ErrMessageTooLarge = errors.New("message too large")
-
 // A frame holds one net/rpc message:
 //
 //	length  4 bytes, big-endian: the bytes that follow
@@ -40,7 +33,7 @@ var ErrMessageTooLarge = errors.New("message too large")
 //	        (wire.Request, wire.Reply, ...), which skips gob's reflection
 //
 // The kind byte is never 0x80, which starts a Python client's pickle
-// (see peekProtocol).
+// (see package python's Peek).
 const (
 	frameGob    = 'g'
 	frameBinary = 'b'
@@ -492,9 +485,10 @@ func (c clientCodec) ReadResponseHeader(r *rpc.Response) error {
 func (c clientCodec) ReadResponseBody(body any) error { return c.readBody(body) }
 
 // NewClientCodec returns the rpc.ClientCodec a manager uses on an
-// authenticated connection, for speaking to a server with net/rpc directly:
+// authenticated connection, for tests that speak to a server with net/rpc
+// directly:
 //
-//	client := rpc.NewClientWithCodec(basemanager.NewClientCodec(conn))
+//	client := rpc.NewClientWithCodec(connection.NewClientCodec(conn))
 //
 // The message limit is DefaultMaxMessageSize.
 func NewClientCodec(rwc io.ReadWriteCloser) rpc.ClientCodec {

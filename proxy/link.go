@@ -1,0 +1,58 @@
+// link.go is for manager implementations: how package basemanager makes
+// proxies on its connection and reads the errors in its replies.
+// Application code never needs it.
+
+package proxy
+
+import (
+	"fmt"
+	"net/rpc"
+
+	"gomanager/proxy/wire"
+)
+
+// Link is for manager implementations (package basemanager): it makes
+// proxies on a manager's connection, and turns the errors in the replies
+// to the manager's own requests into the errors proxies return. Application
+// code gets proxies from a manager's Get and never needs it; a typed proxy
+// embeds *Proxy.
+type Link struct {
+	Client  *rpc.Client // the manager's connection; nil for a proxy that travels as data
+	Manager epochSource // the manager, asked for the server's epoch when the connection breaks; may be nil
+}
+
+// epochSource reports the epoch of the server a manager is connected to now
+// (0 when it is not connected). A proxy whose connection broke asks it, so
+// that after the manager reconnects to a restarted server the proxy's calls
+// fail with ErrStaleProxy rather than a bare ErrConnectionLost.
+type epochSource interface {
+	Epoch() uint64
+}
+
+// Proxy returns a proxy for the object named by token, holding the
+// server-side reference ref.
+func (l Link) Proxy(token Token, ref uint64, exposed []string) *Proxy {
+	return &Proxy{client: l.Client, token: token, ref: ref, exposed: exposed, manager: l.Manager}
+}
+
+// Error rebuilds an error the server sent in a reply.
+func (Link) Error(e *wire.Error) error { return fromWire(e) }
+
+// TransportError explains a failure of net/rpc itself on a request to the
+// manager at address: the connection broke (the error wraps
+// ErrConnectionLost), or the rpc layer refused the request.
+func (Link) TransportError(op, address string, err error) error {
+	return transportError(op, address, err)
+}
+
+// transportError explains a failed request, telling a proxy from an
+// earlier run of a restarted manager (ErrStaleProxy) from a lost connection.
+func (p *Proxy) transportError(op string, err error) error {
+	if connectionLost(err) && p.manager != nil {
+		if e := p.manager.Epoch(); e != 0 && e != p.token.Epoch {
+			return fmt.Errorf("proxy: %s: the manager at %s restarted, and the object this proxy named is gone "+
+				"(get a new proxy from the manager): %w: %w", op, p.token.Address, ErrStaleProxy, ErrConnectionLost)
+		}
+	}
+	return transportError(op, p.token.Address, err)
+}
