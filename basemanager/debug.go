@@ -1,5 +1,6 @@
-// debug.go mirrors Server.number_of_objects and Server.debug_info in
-// Python's managers.py: what a server holds, for tests and curious eyes.
+// debug.go mirrors number_of_objects and debug_info in Python's
+// managers.py (Server's, and BaseManager's _number_of_objects and
+// _debug_info): what a server holds, for tests and curious eyes.
 
 package basemanager
 
@@ -7,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"gomanager/proxy/wire"
 )
 
 // NumberOfObjects returns how many shared objects the server holds:
@@ -42,4 +45,33 @@ func (s *Server) DebugInfo() string {
 		fmt.Fprintf(&b, "%d: %s refcount=%d\n    %s\n", e.obj.id, e.obj.reg.typeid, e.refs, str)
 	}
 	return b.String()
+}
+
+// NumberOfObjects asks the server how many shared objects it holds:
+// Python's manager._number_of_objects().
+func (m *Manager) NumberOfObjects() (int, error) {
+	var n int
+	err := m.control("NumberOfObjects", &n)
+	return n, err
+}
+
+// DebugInfo asks the server to describe its shared objects:
+// Python's manager._debug_info().
+func (m *Manager) DebugInfo() (string, error) {
+	var s string
+	err := m.control("DebugInfo", &s)
+	return s, err
+}
+
+func (m *Manager) control(method string, reply any) error {
+	m.mu.Lock()
+	client, address := m.client, m.address
+	m.mu.Unlock()
+	if client == nil {
+		return m.notConnected(method)
+	}
+	if err := client.Call(wire.ServiceName+"."+method, &wire.Empty{}, reply); err != nil {
+		return rpcError(method, address, err)
+	}
+	return nil
 }

@@ -102,63 +102,6 @@ func (m *Manager) getServerLocked() (*Server, error) {
 	return srv, nil
 }
 
-// Start runs a server for this manager in a goroutine of this process and
-// connects to it. (Python's start() spawns a server process instead; in Go,
-// run a separate program that calls GetServer and ServeForever for that.)
-// Stop it with Shutdown.
-func (m *Manager) Start() error {
-	m.mu.Lock()
-	switch {
-	case m.shutDown:
-		m.mu.Unlock()
-		return fmt.Errorf("basemanager: Start: %w (make a new one with New)", ErrShutDown)
-	case m.started || m.serving:
-		m.mu.Unlock()
-		return fmt.Errorf("basemanager: Start: %w: this manager already has its server", ErrAlreadyStarted)
-	}
-	m.started = true
-	srv, err := m.getServerLocked()
-	m.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.ServeForever() }()
-	m.mu.Lock()
-	m.server, m.served = srv, served
-	m.mu.Unlock()
-	if err := m.Connect(); err != nil {
-		m.Shutdown()
-		return err
-	}
-	return nil
-}
-
-// Shutdown closes the manager's connections and, if Start started a server,
-// stops it and waits for it: Python's manager.shutdown(). Proxies from this
-// manager stop working. Shutdown is idempotent; use it with defer as Python
-// uses "with manager:".
-func (m *Manager) Shutdown() error {
-	m.mu.Lock()
-	if m.shutDown {
-		m.mu.Unlock()
-		return nil
-	}
-	m.shutDown = true
-	clients, srv, served := m.clients, m.server, m.served
-	m.client, m.clients, m.server = nil, nil, nil
-	m.mu.Unlock()
-
-	for _, c := range clients {
-		c.Close()
-	}
-	if srv == nil {
-		return nil
-	}
-	srv.Stop()
-	return <-served
-}
-
 // Address returns the manager's "host:port": after GetServer or Start, the
 // address actually bound, with the port resolved.
 func (m *Manager) Address() string {
@@ -302,35 +245,6 @@ func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 	}
 	t.Address, t.Epoch = address, reply.Epoch
 	return link.Proxy(t, reply.Ref, reply.Exposed), nil
-}
-
-// NumberOfObjects asks the server how many shared objects it holds:
-// Python's manager._number_of_objects().
-func (m *Manager) NumberOfObjects() (int, error) {
-	var n int
-	err := m.control("NumberOfObjects", &n)
-	return n, err
-}
-
-// DebugInfo asks the server to describe its shared objects:
-// Python's manager._debug_info().
-func (m *Manager) DebugInfo() (string, error) {
-	var s string
-	err := m.control("DebugInfo", &s)
-	return s, err
-}
-
-func (m *Manager) control(method string, reply any) error {
-	m.mu.Lock()
-	client, address := m.client, m.address
-	m.mu.Unlock()
-	if client == nil {
-		return m.notConnected(method)
-	}
-	if err := client.Call(wire.ServiceName+"."+method, &wire.Empty{}, reply); err != nil {
-		return rpcError(method, address, err)
-	}
-	return nil
 }
 
 func (m *Manager) notConnected(op string) error {

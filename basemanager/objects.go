@@ -6,14 +6,13 @@ package basemanager
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"fmt"
 	"reflect"
 	"runtime/debug"
 	"strings"
 	"sync"
 
+	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
@@ -41,10 +40,7 @@ type session struct {
 	ctx    context.Context    // cancelled when the connection ends or the server stops
 	stop   context.CancelFunc // cancels ctx
 	refs   map[uint64]uint64  // ref -> object id; guarded by server.mu
-
-	mu    sync.Mutex                    // guards calls (cancel.go)
-	calls map[uint64]context.CancelFunc // cancellable calls in flight; nil value: cancelled before it started
-	early int                           // nil entries added to calls since they were last swept
+	calls  connection.Calls   // calls a Cancel request may stop (cancel.go)
 }
 
 // newSession numbers a new connection and gives it a context, cancelled
@@ -54,8 +50,7 @@ func (s *Server) newSession() *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastConn++
-	return &session{server: s, conn: s.lastConn, ctx: ctx, stop: stop,
-		refs: map[uint64]uint64{}, calls: map[uint64]context.CancelFunc{}}
+	return &session{server: s, conn: s.lastConn, ctx: ctx, stop: stop, refs: map[uint64]uint64{}}
 }
 
 // create runs the callable registered under typeid and takes a reference
@@ -223,6 +218,32 @@ func (s *Server) dropRefLocked(id uint64) {
 	}
 }
 
+// retain takes one more reference to obj, not owned by any connection,
+// unless it was freed meanwhile.
+func (s *Server) retain(obj *object) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.objects[obj.id] != obj {
+		return false
+	}
+	obj.refs++
+	return true
+}
+
+// lock serializes calls to the referent, unless its typeid was registered
+// Concurrent: then the type does its own locking.
+func (obj *object) lock() {
+	if !obj.reg.concurrent {
+		obj.mu.Lock()
+	}
+}
+
+func (obj *object) unlock() {
+	if !obj.reg.concurrent {
+		obj.mu.Unlock()
+	}
+}
+
 // object returns the object with id.
 func (s *Server) object(id uint64) (*object, error) {
 	s.mu.Lock()
@@ -253,10 +274,8 @@ func (sess *session) call(req *wire.Request) (wire.Values, []wire.Grant, error) 
 	ctx, done := sess.callContext(obj, req) // cancel.go
 	defer done()
 
-	if !obj.reg.concurrent {
-		obj.mu.Lock()
-		defer obj.mu.Unlock()
-	}
+	obj.lock()
+	defer obj.unlock()
 	// Proxies among the arguments stay alive while the object keeps them
 	// (holds.go); settled after the result's own references are taken.
 	defer s.settleHolds(obj, s.holdArgs(obj, req, vals))
@@ -378,20 +397,4 @@ func (obj *object) str() string {
 		v = v.Elem()
 	}
 	return fmt.Sprint(v.Interface())
-}
-
-// checkEpoch refuses a token from another run of the server, whose ids
-// would name unrelated objects here.
-func (s *Server) checkEpoch(epoch, id uint64) error {
-	if epoch != 0 && epoch != s.epoch {
-		return fmt.Errorf("basemanager: object %d: the proxy's token is from an earlier run of the server at %s "+
-			"(Connect again and get new proxies): %w", id, s.address, proxy.ErrStaleProxy)
-	}
-	return nil
-}
-
-func randomEpoch() uint64 {
-	var b [8]byte
-	rand.Read(b[:])
-	return binary.BigEndian.Uint64(b[:]) | 1 // never 0, which means "unchecked"
 }

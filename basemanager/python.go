@@ -77,13 +77,8 @@ func (h pythonHost) Callable(typeid string) (any, bool) {
 }
 
 func (h pythonHost) Retain(id uint64) bool {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	obj := h.s.objects[id]
-	if obj != nil {
-		obj.refs++
-	}
-	return obj != nil
+	obj, err := h.s.object(id)
+	return err == nil && h.s.retain(obj)
 }
 
 func (h pythonHost) Release(id uint64) {
@@ -105,23 +100,19 @@ func (p pythonSession) Context() context.Context {
 
 func (p pythonSession) Create(typeid string, args []any) (python.Object, error) {
 	obj, err := p.sess.make(typeid, args)
-	if err != nil {
-		return nil, err
-	}
-	p.sess.server.mu.Lock()
-	obj.refs++
-	p.sess.server.mu.Unlock()
-	return pythonObject{obj, p.sess.server}, nil
+	return p.retained(obj, err)
 }
 
 func (p pythonSession) Share(typeid string, v any) (python.Object, error) {
-	obj, err := p.sess.server.shareValue(typeid, v)
+	return p.retained(p.sess.server.shareValue(typeid, v))
+}
+
+// retained takes the Python clients' reference to a new object.
+func (p pythonSession) retained(obj *object, err error) (python.Object, error) {
 	if obj == nil {
 		return nil, err
 	}
-	p.sess.server.mu.Lock()
-	obj.refs++
-	p.sess.server.mu.Unlock()
+	p.sess.server.retain(obj)
 	return pythonObject{obj, p.sess.server}, nil
 }
 
@@ -147,24 +138,14 @@ func (o pythonObject) ResultTypeid(m string) (string, bool) {
 	return typeid, ok
 }
 
-func (o pythonObject) Lock() {
-	if !o.obj.reg.concurrent {
-		o.obj.mu.Lock()
-	}
-}
-
-func (o pythonObject) Unlock() {
-	if !o.obj.reg.concurrent {
-		o.obj.mu.Unlock()
-	}
-}
-
-func (o pythonObject) Call(ctx context.Context, goName string, args []any) (any, error) {
-	return o.obj.dispatch(ctx, goName, args)
-}
-
+func (o pythonObject) Lock()   { o.obj.lock() }
+func (o pythonObject) Unlock() { o.obj.unlock() }
 func (o pythonObject) Refs() int {
 	o.s.mu.Lock()
 	defer o.s.mu.Unlock()
 	return o.obj.refs
+}
+
+func (o pythonObject) Call(ctx context.Context, goName string, args []any) (any, error) {
+	return o.obj.dispatch(ctx, goName, args)
 }

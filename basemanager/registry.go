@@ -6,17 +6,12 @@
 package basemanager
 
 import (
-	"context"
-	"encoding/gob"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
-
-	"gomanager/proxy"
-	"gomanager/proxy/wire"
 )
 
 // RegisterOption changes how one typeid is registered.
@@ -107,108 +102,6 @@ func (r *registration) isExposed(name string) bool {
 	return r.exposed == nil || slices.Contains(r.exposed, name)
 }
 
-// signature is a callable's or method's shape, computed once.
-type signature struct {
-	name       string
-	fn         reflect.Value  // the func, or the method expression (receiver first)
-	in         []reflect.Type // the arguments a caller supplies
-	skip       int            // leading parameters supplied by the server: receiver, context
-	wantsCtx   bool           // the first supplied parameter is a context.Context
-	variadic   bool
-	returnsErr bool // the last result is an error
-	numOut     int  // results, not counting the error
-}
-
-var (
-	errorType   = reflect.TypeFor[error]()
-	contextType = reflect.TypeFor[context.Context]()
-)
-
-// newSignature describes fn of type ft; recv is the number of receiver
-// parameters (1 for a method expression, 0 for a func).
-func newSignature(name string, fn reflect.Value, ft reflect.Type, recv int) *signature {
-	s := &signature{name: name, fn: fn, skip: recv, variadic: ft.IsVariadic(), numOut: ft.NumOut()}
-	if ft.NumIn() > recv && ft.In(recv) == contextType {
-		s.wantsCtx = true
-		s.skip++
-	}
-	for i := s.skip; i < ft.NumIn(); i++ {
-		s.in = append(s.in, ft.In(i))
-		registerGob(ft.In(i))
-	}
-	if s.numOut > 0 && ft.Out(s.numOut-1) == errorType {
-		s.returnsErr = true
-		s.numOut--
-	}
-	for i := 0; i < s.numOut; i++ {
-		registerGob(ft.Out(i))
-	}
-	return s
-}
-
-// appendArgs converts the values a caller sent into the parameters fn
-// wants and appends them to in (one slice for the whole call, receiver
-// included, so a call allocates it once). typeid and s.name name the call
-// in errors, e.g. `get_my_string.Capitalize`.
-func (s *signature) appendArgs(in []reflect.Value, typeid string, vals []any) ([]reflect.Value, error) {
-	n := len(s.in)
-	if s.variadic && len(vals) < n-1 || !s.variadic && len(vals) != n {
-		want := fmt.Sprint(n)
-		if s.variadic {
-			want = fmt.Sprintf("at least %d", n-1)
-		}
-		return nil, fmt.Errorf("basemanager: %s.%s takes %s argument(s), got %d (check the call's arguments against the method's signature): %w",
-			typeid, s.name, want, len(vals), proxy.ErrBadArgument)
-	}
-	for i, v := range vals {
-		want := s.in[min(i, n-1)]
-		if s.variadic && i >= n-1 {
-			want = want.Elem()
-		}
-		rv, ok := convert(v, want)
-		if !ok {
-			return nil, fmt.Errorf("basemanager: %s.%s: argument %d: want %s, got %s: %w",
-				typeid, s.name, i+1, want, typeName(v), proxy.ErrBadArgument)
-		}
-		in = append(in, rv)
-	}
-	return in, nil
-}
-
-// convert turns a decoded wire value into a parameter of type want.
-func convert(v any, want reflect.Type) (reflect.Value, bool) {
-	if v == nil {
-		switch want.Kind() {
-		case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map, reflect.Func, reflect.Chan:
-			return reflect.Zero(want), true
-		}
-		return reflect.Value{}, false
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Type().AssignableTo(want) {
-		return rv, true
-	}
-	if out, ok := wire.ConvertNumber(rv, want); ok { // an int sent for an int64
-		return out, true
-	}
-	switch {
-	case want.Kind() == reflect.Pointer && rv.Type().AssignableTo(want.Elem()):
-		p := reflect.New(want.Elem())
-		p.Elem().Set(rv)
-		return p, true
-	case rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type().AssignableTo(want):
-		return rv.Elem(), true
-	}
-	return reflect.Value{}, false
-}
-
-func typeName(v any) string {
-	if v == nil {
-		return "nil"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 // typeInfo is the method table of one referent type.
 type typeInfo struct {
 	methods map[string]*signature
@@ -259,20 +152,4 @@ func boxedType(t reflect.Type) reflect.Type {
 		return t
 	}
 	return reflect.PointerTo(t)
-}
-
-var gobRegistered sync.Map // reflect.Type -> struct{}
-
-// registerGob registers t with gob, once, so values of t can travel inside
-// interfaces. Scalars and interfaces need nothing; a type gob rejects, or
-// that the user registered under another name, is left alone.
-func registerGob(t reflect.Type) {
-	if t.Kind() == reflect.Interface || wire.IsScalarType(t) {
-		return
-	}
-	if _, done := gobRegistered.LoadOrStore(t, struct{}{}); done {
-		return
-	}
-	defer func() { _ = recover() }() // gob.Register panics on name clashes
-	gob.Register(reflect.Zero(t).Interface())
 }

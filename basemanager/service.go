@@ -57,7 +57,7 @@ func (s *service) Decref(req *wire.RefRequest, _ *wire.Empty) error {
 // Cancel cancels the context of a call in flight on this connection, so a
 // blocked method (a Queue's Get, a Lock's Acquire) stops waiting.
 func (s *service) Cancel(req *wire.CancelRequest, _ *wire.Empty) error {
-	s.sess.cancel(req.Call)
+	s.sess.calls.Cancel(req.Call)
 	return nil
 }
 
