@@ -98,14 +98,6 @@ func (sess *session) make(typeid string, vals []any) (*object, error) {
 	return obj, nil
 }
 
-func isNilPointer(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Slice:
-		return v.IsNil()
-	}
-	return false
-}
-
 // adopt returns the object entry for value, making one if the server does
 // not hold this referent yet (identity.go). The caller takes a reference
 // on it at once.
@@ -185,17 +177,8 @@ func (sess *session) end() {
 		delete(sess.refs, ref)
 		s.dropRefLocked(id)
 	}
-	var abandoners []Abandoner
-	for _, obj := range s.objects {
-		if a, ok := obj.value.Interface().(Abandoner); ok {
-			abandoners = append(abandoners, a)
-		}
-	}
 	s.mu.Unlock()
-	// Outside s.mu: Abandon takes the object's own lock.
-	for _, a := range abandoners {
-		a.Abandon(sess.conn)
-	}
+	s.abandon(sess.conn)
 }
 
 // dropRefLocked releases one reference to id, freeing the object at zero,
@@ -216,18 +199,6 @@ func (s *Server) dropRefLocked(id uint64) {
 	for _, h := range held {
 		s.dropRefLocked(h)
 	}
-}
-
-// retain takes one more reference to obj, not owned by any connection,
-// unless it was freed meanwhile.
-func (s *Server) retain(obj *object) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.objects[obj.id] != obj {
-		return false
-	}
-	obj.refs++
-	return true
 }
 
 // lock serializes calls to the referent, unless its typeid was registered

@@ -149,3 +149,15 @@ func (o pythonObject) Refs() int {
 func (o pythonObject) Call(ctx context.Context, goName string, args []any) (any, error) {
 	return o.obj.dispatch(ctx, goName, args)
 }
+
+// retain takes one more reference to obj, not owned by any connection,
+// unless it was freed meanwhile.
+func (s *Server) retain(obj *object) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.objects[obj.id] != obj {
+		return false
+	}
+	obj.refs++
+	return true
+}

@@ -133,3 +133,12 @@ func registerGob(t reflect.Type) {
 	defer func() { _ = recover() }() // gob.Register panics on name clashes
 	gob.Register(reflect.Zero(t).Interface())
 }
+
+// isNilPointer reports whether v is a nil pointer, map, chan, func or slice.
+func isNilPointer(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Slice:
+		return v.IsNil()
+	}
+	return false
+}

@@ -42,4 +42,9 @@
 //     closed.
 //
 // A Proxy is safe for concurrent use by multiple goroutines.
+//
+// # For manager implementations
+//
+// [Link] is how package basemanager makes proxies on its connection and
+// reads the errors in its replies. Application code never needs it.
 package proxy
