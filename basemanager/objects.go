@@ -240,7 +240,7 @@ func (sess *session) call(req *wire.Request) (wire.Values, []wire.Grant, error) 
 	}
 	vals, err := req.Args.Decode()
 	if err != nil {
-		return wire.Values{}, nil, fmt.Errorf("basemanager: %s.%s: decoding arguments: %w", obj.reg.typeid, req.Method, err)
+		return wire.Values{}, nil, fmt.Errorf("basemanager: %s.%s: the server could not decode the arguments: %w", obj.reg.typeid, req.Method, err)
 	}
 	ctx, done := sess.callContext(obj, req) // cancel.go
 	defer done()

@@ -109,8 +109,9 @@ type Empty struct{}
 // Values carries a list of user values. When every value is a builtin
 // scalar (bool, string, a number, []byte) the list travels as is in
 // Scalars; otherwise the whole list is one gob stream in Gob, encoded
-// and decoded on its own, so the peer needs the concrete types registered
-// with gob.Register.
+// and decoded on its own, so both programs need the concrete types
+// registered with gob under the same name (gob.Register in a package both
+// import, or gob.RegisterName).
 //
 // On the wire Values has a compact encoding of its own (values.go): the
 // scalars are what nearly every call carries, and gob would describe each
@@ -139,7 +140,7 @@ func Encode(vals []any) (Values, error) {
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&vals); err != nil {
-		return Values{}, fmt.Errorf("%w (hint: register the type with gob.Register on both sides)", err)
+		return Values{}, encodeError(err) // gobhint.go
 	}
 	return Values{Gob: buf.Bytes()}, nil
 }
@@ -151,7 +152,7 @@ func (v Values) Decode() ([]any, error) {
 	}
 	var vals []any
 	if err := gob.NewDecoder(bytes.NewReader(v.Gob)).Decode(&vals); err != nil {
-		return nil, fmt.Errorf("%w (hint: register the type with gob.Register on this side too)", err)
+		return nil, decodeError(err) // gobhint.go
 	}
 	return vals, nil
 }

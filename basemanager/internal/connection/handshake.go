@@ -39,16 +39,21 @@ func ServerHandshake(rw io.ReadWriter, key []byte) error {
 	if err := deliverChallenge(rw, key); err != nil {
 		return err
 	}
-	return answerChallenge(rw, key)
+	return answerChallenge(rw, key, false)
 }
 
-// ClientHandshake is the client's half: answer, then challenge.
+// ClientHandshake is the client's half: answer, then challenge. A client
+// with no key whose answer the server refuses is told the server wants one.
 func ClientHandshake(rw io.ReadWriter, key []byte) error {
-	if err := answerChallenge(rw, key); err != nil {
+	if err := answerChallenge(rw, key, len(key) == 0); err != nil {
 		return err
 	}
 	return deliverChallenge(rw, key)
 }
+
+// noKeyHint explains a refused answer on a client that gave no authkey: the
+// server has one, or it would have accepted the empty key's digest.
+const noKeyHint = "the server requires an authkey and this side gave none: pass basemanager.WithAuthKey(key) with the server's key"
 
 // deliverChallenge sends a random challenge and checks the peer's digest.
 func deliverChallenge(rw io.ReadWriter, key []byte) error {
@@ -79,7 +84,8 @@ func deliverChallenge(rw io.ReadWriter, key []byte) error {
 }
 
 // answerChallenge answers the peer's challenge and waits to be welcomed.
-func answerChallenge(rw io.ReadWriter, key []byte) error {
+// With noKey, a refusal of the answer is explained by noKeyHint.
+func answerChallenge(rw io.ReadWriter, key []byte, noKey bool) error {
 	msg, err := readAuthFrame(rw)
 	if err != nil {
 		return err
@@ -99,10 +105,22 @@ func answerChallenge(rw io.ReadWriter, key []byte) error {
 		return err
 	}
 	reply, err := readAuthFrame(rw)
+	if noKey && err != nil {
+		// A peer that hangs up on the answer (some do, instead of
+		// #FAILURE#) refused it too.
+		for _, eof := range []error{io.EOF, io.ErrUnexpectedEOF} {
+			if errors.Is(err, eof) {
+				return fmt.Errorf("the server closed the connection on this side's answer: %s: %w: %w", noKeyHint, ErrAuthentication, eof)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
 	if string(reply) != welcomeMessage {
+		if noKey {
+			return fmt.Errorf("digest sent was rejected: %s: %w", noKeyHint, ErrAuthentication)
+		}
 		return fmt.Errorf("digest sent was rejected (the peer uses another authkey: pass the same WithAuthKey on both sides): %w", ErrAuthentication)
 	}
 	return nil
