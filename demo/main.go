@@ -9,7 +9,9 @@
 //	demo -role Sync                                        # SyncManager: workers share a dict, a lock, a queue
 //	demo -role ProcessBPython -address 127.0.0.1:PORT      # ProcessB for a Python ProcessA (testdata/python/lesson.py)
 //
-// Both read the authkey from the GOMANAGER_AUTHKEY environment variable.
+// Every role reads the authkey from the GOMANAGER_AUTHKEY environment
+// variable. Without -role, or with an unknown one, demo prints its usage
+// and exits with status 2; ./run_demo.sh runs the lesson.
 package main
 
 import (
@@ -24,12 +26,49 @@ import (
 	"gomanager/demo/shared"
 )
 
+// roles are the processes this program can be, one line each for the usage
+// text, in the order the lesson meets them.
+var roles = []struct{ name, help string }{
+	{"ProcessA", "serve the string \"hello World\" under get_my_string for 3 s (-address, -ready)"},
+	{"ProcessB", "connect to ProcessA at -address and use the string through a proxy"},
+	{"ProcessBPython", "ProcessB for the lesson's Python ProcessA (testdata/python/lesson.py) at -address"},
+	{"Sync", "SyncManager: serve a dict, a lock and a queue to worker processes it starts"},
+	{"SyncWorker", "one worker of Sync, started by it with -address (not run by hand)"},
+}
+
+// usage prints how to run the demo: the command line, every role with one
+// line each, and the flags. run_demo.sh is the usual way in.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: demo -role ROLE [-address HOST:PORT] [-ready FILE]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Runs one process of the lesson \"Manager\". ./run_demo.sh runs the lesson,")
+	fmt.Fprintln(w, "starting ProcessA and ProcessB as two OS processes (./run_demo.sh sync and")
+	fmt.Fprintln(w, "./run_demo.sh python run the other scenarios). The authkey is read from the")
+	fmt.Fprintln(w, "GOMANAGER_AUTHKEY environment variable.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "roles:")
+	for _, r := range roles {
+		fmt.Fprintf(w, "  %-15s %s\n", r.name, r.help)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "flags:")
+	flag.CommandLine.SetOutput(w)
+	flag.PrintDefaults()
+}
+
 func main() {
-	role := flag.String("role", "", "ProcessA (serve), ProcessB (connect), ProcessBPython (connect to Python), Sync (SyncManager parent) or SyncWorker")
+	role := flag.String("role", "", "the process to run: ProcessA, ProcessB, ProcessBPython, Sync or SyncWorker (see above)")
 	address := flag.String("address", "127.0.0.1:0", "the manager's host:port")
 	ready := flag.String("ready", "", "ProcessA: write the bound address to this file (a FIFO) once listening")
+	flag.Usage = func() { usage(os.Stderr) } // also for -h and a bad flag
 	flag.Parse()
 	authkey := os.Getenv("GOMANAGER_AUTHKEY")
+
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "demo: unexpected argument %q (the role is given with -role)\n\n", flag.Arg(0))
+		usage(os.Stderr)
+		os.Exit(2)
+	}
 
 	var err error
 	switch *role {
@@ -43,8 +82,13 @@ func main() {
 		err = SyncParent(os.Stdout, authkey)
 	case "SyncWorker":
 		err = SyncWorker(os.Stdout, *address, authkey)
+	case "":
+		usage(os.Stderr)
+		os.Exit(2)
 	default:
-		err = fmt.Errorf("unknown role %q: want ProcessA, ProcessB, ProcessBPython, Sync or SyncWorker", *role)
+		fmt.Fprintf(os.Stderr, "demo: unknown role %q\n\n", *role)
+		usage(os.Stderr)
+		os.Exit(2)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, *role+":", err)
@@ -109,12 +153,34 @@ func ProcessB(out io.Writer, address, authkey string) error {
 	}
 	defer proxyMyString.Close()
 
+	typed := shared.SharedStringProxy{Proxy: proxyMyString}
+	err = printLesson(out, proxyMyString, func() (any, error) {
+		return typed.Capitalize() // proxy_my_string.capitalize()
+	})
+	if err != nil {
+		return err
+	}
+	return copies(out, manager, typed)
+}
+
+// lessonProxy is what the lesson's ProcessB uses of its proxy: a Go
+// client's *proxy.Proxy and a python.Client's *python.Proxy both have it.
+type lessonProxy interface {
+	Repr() string
+	String() string
+	CallMethod(method string, args ...any) (any, error)
+}
+
+// printLesson prints what the lesson's ProcessB prints: the proxy's repr
+// and str, the proxy itself, the string capitalized by capitalize (the
+// lesson's proxy_my_string.capitalize()), then capitalized again through
+// CallMethod with the method's Go name (proxy_my_string._callmethod).
+func printLesson(out io.Writer, proxyMyString lessonProxy, capitalize func() (any, error)) error {
 	fmt.Fprintf(out, "In ProcessB repr(proxy_my_string) = %s\n", proxyMyString.Repr())
 	fmt.Fprintf(out, "In ProcessB str(proxy_my_string) = %s\n", proxyMyString)
 
 	fmt.Fprintln(out, proxyMyString)
-	typed := shared.SharedStringProxy{Proxy: proxyMyString}
-	capitalized, err := typed.Capitalize() // proxy_my_string.capitalize()
+	capitalized, err := capitalize()
 	if err != nil {
 		return err
 	}
@@ -124,8 +190,7 @@ func ProcessB(out io.Writer, address, authkey string) error {
 		return err
 	}
 	fmt.Fprintln(out, v)
-
-	return copies(out, manager, typed)
+	return nil
 }
 
 // copies shows the lesson's closing point: ProcessB only ever receives

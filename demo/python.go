@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"syscall"
 	"time"
@@ -33,21 +32,11 @@ func ProcessBPython(out io.Writer, address, authkey string) error {
 	}
 	defer proxyMyString.Close()
 
-	fmt.Fprintf(out, "In ProcessB repr(proxy_my_string) = %s\n", proxyMyString.Repr())
-	fmt.Fprintf(out, "In ProcessB str(proxy_my_string) = %s\n", proxyMyString)
-
-	fmt.Fprintln(out, proxyMyString)
-	capitalized, err := proxyMyString.CallMethod("capitalize") // proxy_my_string.capitalize()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(out, capitalized)
-	v, err := proxyMyString.CallMethod("Capitalize") // _callmethod("capitalize"), by its Go name
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(out, v)
-	return nil
+	// The same lines as the Go ProcessB (printLesson in main.go); the
+	// Python proxy calls capitalize by its Python name.
+	return printLesson(out, proxyMyString, func() (any, error) {
+		return proxyMyString.CallMethod("capitalize") // proxy_my_string.capitalize()
+	})
 }
 
 // retryConnect calls Connect until it succeeds, fails for another reason

@@ -169,24 +169,14 @@ func (d *decoder) step(op byte) error {
 			return err
 		}
 		d.push(int(int32(uint32(v))))
-	case opBinInt1:
-		v, err := d.uint(1)
-		if err != nil {
-			return err
-		}
-		d.push(int(v))
-	case opBinInt2:
-		v, err := d.uint(2)
+	case opBinInt1, opBinInt2:
+		v, err := d.uint(argSize(op))
 		if err != nil {
 			return err
 		}
 		d.push(int(v))
 	case opLong1, opLong4:
-		size := 1
-		if op == opLong4 {
-			size = 4
-		}
-		n, err := d.uint(size)
+		n, err := d.uint(argSize(op))
 		if err != nil {
 			return err
 		}
@@ -266,11 +256,7 @@ func (d *decoder) step(op byte) error {
 		}
 		l.items = append(l.items, v)
 	case opAppends:
-		items, err := d.popMark()
-		if err != nil {
-			return err
-		}
-		l, err := topAs[*plist](d, "APPENDS")
+		items, l, err := popMarkInto[*plist](d, "APPENDS")
 		if err != nil {
 			return err
 		}
@@ -299,11 +285,7 @@ func (d *decoder) step(op byte) error {
 		}
 		return m.setItems(kv)
 	case opSetItems:
-		items, err := d.popMark()
-		if err != nil {
-			return err
-		}
-		m, err := topAs[*pdict](d, "SETITEMS")
+		items, m, err := popMarkInto[*pdict](d, "SETITEMS")
 		if err != nil {
 			return err
 		}
@@ -311,11 +293,7 @@ func (d *decoder) step(op byte) error {
 	case opEmptySet:
 		d.push(&pset{})
 	case opAddItems:
-		items, err := d.popMark()
-		if err != nil {
-			return err
-		}
-		s, err := topAs[*pset](d, "ADDITEMS")
+		items, s, err := popMarkInto[*pset](d, "ADDITEMS")
 		if err != nil {
 			return err
 		}
@@ -331,23 +309,16 @@ func (d *decoder) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		idx := uint64(len(d.memo))
-		switch op {
-		case opBinPut:
-			idx, err = d.uint(1)
-		case opLongBinPut:
-			idx, err = d.uint(4)
+		idx := uint64(len(d.memo)) // MEMOIZE: the next free index
+		if op != opMemoize {
+			idx, err = d.uint(argSize(op))
 		}
 		if err != nil {
 			return err
 		}
 		d.memo[idx] = v
 	case opBinGet, opLongBinGet:
-		size := 1
-		if op == opLongBinGet {
-			size = 4
-		}
-		idx, err := d.uint(size)
+		idx, err := d.uint(argSize(op))
 		if err != nil {
 			return err
 		}
@@ -356,45 +327,21 @@ func (d *decoder) step(op byte) error {
 			return malformed("memo entry %d was never stored", idx)
 		}
 		d.push(v)
-	case opGlobal:
-		module, err := d.line()
+	case opGlobal, opStackGlobal:
+		module, name, err := d.globalName(op)
 		if err != nil {
 			return err
 		}
-		name, err := d.line()
-		if err != nil {
-			return err
-		}
-		g, err := lookupGlobal(module, name)
-		if err != nil {
-			return err
-		}
-		d.push(g)
-	case opStackGlobal:
-		if d.avail() < 2 {
-			return malformed("STACK_GLOBAL with %d values on the stack", len(d.stack))
-		}
-		module, ok1 := d.stack[len(d.stack)-2].(string)
-		name, ok2 := d.stack[len(d.stack)-1].(string)
-		if !ok1 || !ok2 {
-			return malformed("STACK_GLOBAL needs two strs")
-		}
-		d.stack = d.stack[:len(d.stack)-2]
 		g, err := lookupGlobal(module, name)
 		if err != nil {
 			return err
 		}
 		d.push(g)
 	case opReduce:
-		if d.avail() < 2 {
-			return malformed("REDUCE with %d values on the stack", len(d.stack))
+		g, args, err := popTwo[*global, Tuple](d, "REDUCE", "a global and a tuple")
+		if err != nil {
+			return err
 		}
-		g, ok := d.stack[len(d.stack)-2].(*global)
-		args, ok2 := d.stack[len(d.stack)-1].(Tuple)
-		if !ok || !ok2 {
-			return malformed("REDUCE needs a global and a tuple")
-		}
-		d.stack = d.stack[:len(d.stack)-2]
 		v, err := reduce(g, args)
 		if err != nil {
 			return err
@@ -501,6 +448,50 @@ func (d *decoder) popMark() ([]any, error) {
 	return items, nil
 }
 
+// globalName reads the module and name of a global: GLOBAL has them on two
+// lines after the opcode, STACK_GLOBAL takes them off the stack, two strs.
+func (d *decoder) globalName(op byte) (module, name string, err error) {
+	if op == opStackGlobal {
+		return popTwo[string, string](d, "STACK_GLOBAL", "two strs")
+	}
+	if module, err = d.line(); err != nil {
+		return "", "", err
+	}
+	name, err = d.line()
+	return module, name, err
+}
+
+// popTwo removes the two values on top of the stack for op, which takes
+// an A and, above it, a B; want describes them for the error. (A and B are
+// concrete types: a None never passes as one.)
+func popTwo[A, B any](d *decoder, op, want string) (A, B, error) {
+	var a A
+	var b B
+	if d.avail() < 2 {
+		return a, b, malformed("%s with %d values on the stack", op, len(d.stack))
+	}
+	a, ok1 := d.stack[len(d.stack)-2].(A)
+	b, ok2 := d.stack[len(d.stack)-1].(B)
+	if !ok1 || !ok2 {
+		return a, b, malformed("%s needs %s", op, want)
+	}
+	d.stack = d.stack[:len(d.stack)-2]
+	return a, b, nil
+}
+
+// popMarkInto is popMark for the opcodes that add the values above the
+// mark to the container below it (APPENDS, SETITEMS, ADDITEMS): it returns
+// the values and the container, which must be a T.
+func popMarkInto[T any](d *decoder, op string) ([]any, T, error) {
+	items, err := d.popMark()
+	if err != nil {
+		var zero T
+		return nil, zero, err
+	}
+	container, err := topAs[T](d, op)
+	return items, container, err
+}
+
 func (m *pdict) setItems(kv []any) error {
 	if len(kv)%2 != 0 {
 		return malformed("odd number of dict keys and values")
@@ -540,6 +531,19 @@ func (d *decoder) uint(size int) (uint64, error) {
 		v = v<<8 | uint64(b[i])
 	}
 	return v, nil
+}
+
+// argSize is the size in bytes of the little-endian unsigned argument of
+// the opcodes that come in several sizes: BININT1 and BININT2, LONG1 and
+// LONG4 (a length), BINGET and LONG_BINGET, BINPUT and LONG_BINPUT.
+func argSize(op byte) int {
+	switch op {
+	case opBinInt1, opLong1, opBinGet, opBinPut:
+		return 1
+	case opBinInt2:
+		return 2
+	}
+	return 4
 }
 
 // sized reads a length-prefixed string: a 1-byte length for op1, 4 bytes
@@ -782,9 +786,15 @@ func finalize(v any, depth int, budget *int) (any, error) {
 	if depth > defaultMaxDepth {
 		return nil, malformed("value nested deeper than %d levels (or a recursive structure)", defaultMaxDepth)
 	}
-	*budget--
-	if *budget < 0 {
-		return nil, malformed("value expands beyond the limit (too many shared references)")
+	// spend takes n from the budget and fails once it is spent.
+	spend := func(n int) error {
+		if *budget -= n; *budget < 0 {
+			return malformed("value expands beyond the limit (too many shared references)")
+		}
+		return nil
+	}
+	if err := spend(1); err != nil {
+		return nil, err
 	}
 	all := func(items []any) ([]any, error) {
 		out := make([]any, len(items))
@@ -800,15 +810,13 @@ func finalize(v any, depth int, budget *int) (any, error) {
 	case nil, bool, int, float64, *big.Int:
 		return x, nil
 	case string:
-		*budget -= len(x) / 8
-		if *budget < 0 {
-			return nil, malformed("value expands beyond the limit (too many shared references)")
+		if err := spend(len(x) / 8); err != nil {
+			return nil, err
 		}
 		return x, nil
 	case []byte:
-		*budget -= len(x) / 8
-		if *budget < 0 {
-			return nil, malformed("value expands beyond the limit (too many shared references)")
+		if err := spend(len(x) / 8); err != nil {
+			return nil, err
 		}
 		return x, nil
 	case Tuple:

@@ -234,29 +234,29 @@ func (e *encoder) float(f float64) {
 	e.buf = binary.BigEndian.AppendUint64(append(e.buf, opBinFloat), math.Float64bits(f))
 }
 
+// str writes s as a str, invalid UTF-8 replaced by U+FFFD.
 func (e *encoder) str(s string) {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	switch n := len(s); {
-	case n < 256:
-		e.buf = append(e.buf, opShortBinUni, byte(n))
-	case n <= math.MaxUint32:
-		e.buf = binary.LittleEndian.AppendUint32(append(e.buf, opBinUnicode), uint32(n))
-	default:
-		e.buf = binary.LittleEndian.AppendUint64(append(e.buf, opBinUnicode8), uint64(n))
-	}
-	e.buf = append(e.buf, s...)
+	e.buf = appendSized(e.buf, opShortBinUni, opBinUnicode, opBinUnicode8, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
+// bytes writes b as bytes.
 func (e *encoder) bytes(b []byte) {
-	switch n := len(b); {
+	e.buf = appendSized(e.buf, opShortBinBytes, opBinBytes, opBinBytes8, b)
+}
+
+// appendSized appends data to buf after the opcode for its length's size
+// and the length, little-endian: op1 takes a one-byte length, op4 four
+// bytes, op8 eight (the decoder's sized reads them back).
+func appendSized[T string | []byte](buf []byte, op1, op4, op8 byte, data T) []byte {
+	switch n := len(data); {
 	case n < 256:
-		e.buf = append(e.buf, opShortBinBytes, byte(n))
+		buf = append(buf, op1, byte(n))
 	case n <= math.MaxUint32:
-		e.buf = binary.LittleEndian.AppendUint32(append(e.buf, opBinBytes), uint32(n))
+		buf = binary.LittleEndian.AppendUint32(append(buf, op4), uint32(n))
 	default:
-		e.buf = binary.LittleEndian.AppendUint64(append(e.buf, opBinBytes8), uint64(n))
+		buf = binary.LittleEndian.AppendUint64(append(buf, op8), uint64(n))
 	}
-	e.buf = append(e.buf, b...)
+	return append(buf, data...)
 }
 
 func (e *encoder) global(module, name string) {

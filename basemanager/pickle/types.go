@@ -334,18 +334,11 @@ func quote(s string) string {
 	b.WriteByte(q)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
+		switch esc := shortEscape(r, q); {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
+		case esc != "":
+			b.WriteString(esc)
 		case r < 0x100 && !unicode.IsPrint(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r < 0x10000 && !unicode.IsPrint(r):
@@ -371,16 +364,9 @@ func bytesRepr(p []byte) string {
 	b.WriteString("b")
 	b.WriteByte(q)
 	for _, c := range p {
-		switch {
-		case c == q || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
+		switch esc := shortEscape(rune(c), q); {
+		case esc != "":
+			b.WriteString(esc)
 		case c < 0x20 || c >= 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, c)
 		default:
@@ -389,4 +375,21 @@ func bytesRepr(p []byte) string {
 	}
 	b.WriteByte(q)
 	return b.String()
+}
+
+// shortEscape is the backslash escape Python's repr of a str or bytes
+// quoted with q gives r when it has a short one of its own: the quote, the
+// backslash, \n, \r and \t. For any other character it is "".
+func shortEscape(r rune, q byte) string {
+	switch r {
+	case rune(q), '\\':
+		return `\` + string(r)
+	case '\n':
+		return `\n`
+	case '\r':
+		return `\r`
+	case '\t':
+		return `\t`
+	}
+	return ""
 }

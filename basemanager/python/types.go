@@ -444,12 +444,11 @@ func init() {
 	none := func(a *pyArgs) ([]any, error) { _, err := a.bind(); return nil, err }
 	intArg := func(name string, def int) func(a *pyArgs) ([]any, error) {
 		return func(a *pyArgs) ([]any, error) {
-			p, err := a.bind(opt(name, def))
+			n, err := bindInt(a, opt(name, def))
 			if err != nil {
 				return nil, err
 			}
-			n, err := pyInt(p[0])
-			return []any{n}, err
+			return []any{n}, nil
 		}
 	}
 	set := func(f any, adapt func(a *pyArgs) ([]any, error)) {
@@ -558,14 +557,32 @@ func init() {
 	pyTypes[reflect.TypeFor[*sharedtypes.Iterator]()] = iteratorPyType()
 }
 
-// noArgs adapts a method Python calls without arguments.
-func noArgs[T any](goName string, f func(T) (any, error)) pyMethod {
-	return pyMethod{goName, func(_ context.Context, recv any, a *pyArgs) (any, error) {
-		if _, err := a.bind(); err != nil {
+// withArgs adapts a method whose Python signature is params: it binds the
+// call to them (see pyArgs.bind) and calls f with the receiver, as its Go
+// type T, and the bound values, one per parameter.
+func withArgs[T any](goName string, params []pyParam, f func(ctx context.Context, x T, p []any) (any, error)) pyMethod {
+	return pyMethod{goName, func(ctx context.Context, recv any, a *pyArgs) (any, error) {
+		p, err := a.bind(params...)
+		if err != nil {
 			return nil, err
 		}
-		return f(recv.(T))
+		return f(ctx, recv.(T), p)
 	}}
+}
+
+// noArgs adapts a method Python calls without arguments.
+func noArgs[T any](goName string, f func(T) (any, error)) pyMethod {
+	return withArgs(goName, nil, func(_ context.Context, x T, _ []any) (any, error) { return f(x) })
+}
+
+// bindInt binds a call with one argument, param, and reads it as an int
+// as Python's operator.index does (count=2, n=1, index=-1, ...).
+func bindInt(a *pyArgs, param pyParam) (int, error) {
+	p, err := a.bind(param)
+	if err != nil {
+		return 0, err
+	}
+	return pyInt(p[0])
 }
 
 // queuePyType is queue.Queue behind Python's AutoProxy.
@@ -604,7 +621,6 @@ func queuePyType() *pyType {
 			return recv.(*sharedtypes.Queue).Get(ctx, block, timeout)
 		}}
 	}
-	q := func(recv any) *sharedtypes.Queue { return recv.(*sharedtypes.Queue) }
 	return &pyType{methods: map[string]pyMethod{
 		"put":        put(false),
 		"put_nowait": put(true),
@@ -619,12 +635,9 @@ func queuePyType() *pyType {
 			}
 			return nil, nil
 		}),
-		"join": {"Join", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			if _, err := a.bind(); err != nil {
-				return nil, err
-			}
-			return nil, q(recv).Join(ctx)
-		}},
+		"join": withArgs("Join", nil, func(ctx context.Context, x *sharedtypes.Queue, _ []any) (any, error) {
+			return nil, x.Join(ctx)
+		}),
 	}}
 }
 
@@ -699,16 +712,13 @@ var acquire = pyMethod{"Acquire", func(ctx context.Context, recv any, a *pyArgs)
 
 // releaser adapts release() for the types whose Release takes the caller.
 func releaser(notOwner string, release func(ctx context.Context, recv any) error) pyMethod {
-	return pyMethod{"Release", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-		if _, err := a.bind(); err != nil {
-			return nil, err
-		}
+	return withArgs("Release", nil, func(ctx context.Context, recv any, _ []any) (any, error) {
 		err := release(ctx, recv)
 		if errors.Is(err, proxy.ErrNotOwner) {
 			return nil, pyError("RuntimeError", notOwner)
 		}
 		return nil, err
-	}}
+	})
 }
 
 // lockPyType is threading.Lock behind Python's AcquirerProxy.
@@ -737,11 +747,7 @@ func rlockPyType() *pyType {
 // semaphorePyType is threading.Semaphore and BoundedSemaphore.
 func semaphorePyType() *pyType {
 	return &pyType{methods: map[string]pyMethod{
-		"acquire": {"Acquire", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(opt("blocking", true), opt("timeout", nil))
-			if err != nil {
-				return nil, err
-			}
+		"acquire": withArgs("Acquire", []pyParam{opt("blocking", true), opt("timeout", nil)}, func(ctx context.Context, x *sharedtypes.Semaphore, p []any) (any, error) {
 			blocking := truth(p[0])
 			if !blocking && p[1] != nil {
 				return nil, pyError("ValueError", "can't specify timeout for non-blocking acquire")
@@ -753,15 +759,11 @@ func semaphorePyType() *pyType {
 			if p[1] != nil && timeout < 0 {
 				timeout = 0
 			}
-			ok, _, err := recv.(*sharedtypes.Semaphore).Acquire(ctx, blocking, timeout)
+			ok, _, err := x.Acquire(ctx, blocking, timeout)
 			return ok, err
-		}},
+		}),
 		"release": {"Release", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(opt("n", 1))
-			if err != nil {
-				return nil, err
-			}
-			n, err := pyInt(p[0])
+			n, err := bindInt(a, opt("n", 1))
 			if err != nil {
 				return nil, err
 			}
@@ -801,22 +803,15 @@ func conditionPyType() *pyType {
 			return notified, notOwner("wait", err)
 		}},
 		"notify": {"Notify", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(opt("n", 1))
-			if err != nil {
-				return nil, err
-			}
-			n, err := pyInt(p[0])
+			n, err := bindInt(a, opt("n", 1))
 			if err != nil {
 				return nil, err
 			}
 			return nil, notOwner("notify", c(recv).Notify(ctx, n))
 		}},
-		"notify_all": {"NotifyAll", func(ctx context.Context, recv any, a *pyArgs) (any, error) {
-			if _, err := a.bind(); err != nil {
-				return nil, err
-			}
-			return nil, notOwner("notify", c(recv).NotifyAll(ctx))
-		}},
+		"notify_all": withArgs("NotifyAll", nil, func(ctx context.Context, x *sharedtypes.Condition, _ []any) (any, error) {
+			return nil, notOwner("notify", x.NotifyAll(ctx))
+		}),
 	}}
 }
 
@@ -834,21 +829,17 @@ func barrierPyType() *pyType {
 		}},
 		"abort": noArgs("Abort", func(x *sharedtypes.Barrier) (any, error) { x.Abort(); return nil, nil }),
 		"reset": noArgs("Reset", func(x *sharedtypes.Barrier) (any, error) { x.Reset(); return nil, nil }),
-		"__getattribute__": {"Parties", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(pyParam{name: "name"})
-			if err != nil {
-				return nil, err
-			}
+		"__getattribute__": withArgs("Parties", []pyParam{{name: "name"}}, func(_ context.Context, x *sharedtypes.Barrier, p []any) (any, error) {
 			switch p[0] {
 			case "parties":
-				return b(recv).Parties(), nil
+				return x.Parties(), nil
 			case "n_waiting":
-				return b(recv).NWaiting(), nil
+				return x.NWaiting(), nil
 			case "broken":
-				return b(recv).Broken(), nil
+				return x.Broken(), nil
 			}
 			return nil, pyError("AttributeError", fmt.Sprintf("'Barrier' object has no attribute %s", pickle.Repr(p[0])))
-		}},
+		}),
 	}}
 }
 
@@ -983,13 +974,10 @@ func listPyType() *pyType {
 		}
 		return err
 	}
+	value := []pyParam{{name: "value"}}
 	repeat := func(goName string) pyMethod {
 		return pyMethod{goName, func(_ context.Context, recv any, a *pyArgs) (any, error) {
-			p, err := a.bind(pyParam{name: "value"})
-			if err != nil {
-				return nil, err
-			}
-			n, err := pyInt(p[0])
+			n, err := bindInt(a, pyParam{name: "value"})
 			if err != nil {
 				return nil, err
 			}
@@ -1007,21 +995,17 @@ func listPyType() *pyType {
 		repr:     func(recv any) string { return pickle.Repr(l(recv).Copy()) },
 		getvalue: func(recv any) any { return l(recv).Copy() },
 		methods: map[string]pyMethod{
-			"__getitem__": {"Get", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "index"})
-				if err != nil {
-					return nil, err
-				}
+			"__getitem__": withArgs("Get", []pyParam{{name: "index"}}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
 				if s, ok := p[0].(pickle.Slice); ok {
-					return pySlice(l(recv).Copy(), s)
+					return pySlice(x.Copy(), s)
 				}
 				i, err := pyInt(p[0])
 				if err != nil {
 					return nil, err
 				}
-				v, err := l(recv).Get(i)
+				v, err := x.Get(i)
 				return v, outOfRange("list index out of range", err)
-			}},
+			}),
 			"__setitem__": {"Set", func(_ context.Context, recv any, a *pyArgs) (any, error) {
 				p, i, err := index(a, pyParam{name: "value"})
 				if err != nil {
@@ -1037,32 +1021,20 @@ func listPyType() *pyType {
 				return nil, outOfRange("list assignment index out of range", l(recv).Delete(i))
 			}},
 			"__len__": noArgs("Len", func(x *sharedtypes.List) (any, error) { return x.Len(), nil }),
-			"__contains__": {"Contains", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"})
-				if err != nil {
-					return nil, err
-				}
-				return l(recv).Contains(toGo(p[0])), nil
-			}},
-			"__add__": {"Concat", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"})
-				if err != nil {
-					return nil, err
-				}
+			"__contains__": withArgs("Contains", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
+				return x.Contains(toGo(p[0])), nil
+			}),
+			"__add__": withArgs("Concat", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
 				other, ok := p[0].([]any)
 				if !ok {
 					return nil, pyError("TypeError", fmt.Sprintf(`can only concatenate list (not "%s") to list`, pyTypeName(p[0])))
 				}
-				return l(recv).Concat(toGo(other).([]any)...), nil
-			}},
+				return x.Concat(toGo(other).([]any)...), nil
+			}),
 			"__mul__":  repeat("Copy"),
 			"__rmul__": repeat("Copy"),
 			"__imul__": {"MulInPlace", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"})
-				if err != nil {
-					return nil, err
-				}
-				n, err := pyInt(p[0])
+				n, err := bindInt(a, pyParam{name: "value"})
 				if err != nil {
 					return nil, err
 				}
@@ -1076,26 +1048,18 @@ func listPyType() *pyType {
 				slices.Reverse(items)
 				return items, nil
 			}),
-			"append": {"Append", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "object"})
-				if err != nil {
-					return nil, err
-				}
-				l(recv).Append(toGo(p[0]))
+			"append": withArgs("Append", []pyParam{{name: "object"}}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
+				x.Append(toGo(p[0]))
 				return nil, nil
-			}},
-			"extend": {"Extend", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "iterable"})
-				if err != nil {
-					return nil, err
-				}
+			}),
+			"extend": withArgs("Extend", []pyParam{{name: "iterable"}}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
 				items, err := pyItems(p[0])
 				if err != nil {
 					return nil, err
 				}
-				l(recv).Extend(toGo(items).([]any)...)
+				x.Extend(toGo(items).([]any)...)
 				return nil, nil
-			}},
+			}),
 			"insert": {"Insert", func(_ context.Context, recv any, a *pyArgs) (any, error) {
 				p, i, err := index(a, pyParam{name: "object"})
 				if err != nil {
@@ -1105,11 +1069,7 @@ func listPyType() *pyType {
 				return nil, nil
 			}},
 			"pop": {"Pop", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(opt("index", -1))
-				if err != nil {
-					return nil, err
-				}
-				i, err := pyInt(p[0])
+				i, err := bindInt(a, opt("index", -1))
 				if err != nil {
 					return nil, err
 				}
@@ -1119,29 +1079,21 @@ func listPyType() *pyType {
 				v, err := l(recv).Pop(i)
 				return v, outOfRange("pop index out of range", err)
 			}},
-			"remove": {"Remove", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"})
-				if err != nil {
-					return nil, err
-				}
-				if err := l(recv).Remove(toGo(p[0])); errors.Is(err, proxy.ErrKeyNotFound) {
+			"remove": withArgs("Remove", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
+				if err := x.Remove(toGo(p[0])); errors.Is(err, proxy.ErrKeyNotFound) {
 					return nil, pyError("ValueError", "list.remove(x): x not in list")
 				} else {
 					return nil, err
 				}
-			}},
-			"index": {"Index", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"}, opt("start", 0), opt("stop", math.MaxInt))
-				if err != nil {
-					return nil, err
-				}
-				items := l(recv).Copy()
+			}),
+			"index": withArgs("Index", []pyParam{{name: "value"}, opt("start", 0), opt("stop", math.MaxInt)}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
+				items := x.Copy()
 				start, err1 := pyInt(p[1])
 				stop, err2 := pyInt(p[2])
 				if err := errors.Join(err1, err2); err != nil {
 					return nil, err
 				}
-				i, j := clampSlice(start, stop, len(items))
+				i, j := sharedtypes.SliceBounds(start, stop, len(items))
 				v := toGo(p[0])
 				for k := i; k < j; k++ {
 					if pyEqual(items[k], v) {
@@ -1149,31 +1101,23 @@ func listPyType() *pyType {
 					}
 				}
 				return nil, pyError("ValueError", fmt.Sprintf("%s is not in list", pickle.Repr(p[0])))
-			}},
-			"count": {"Count", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"})
-				if err != nil {
-					return nil, err
-				}
-				return l(recv).Count(toGo(p[0])), nil
-			}},
+			}),
+			"count": withArgs("Count", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
+				return x.Count(toGo(p[0])), nil
+			}),
 			"reverse": noArgs("Reverse", func(x *sharedtypes.List) (any, error) { x.Reverse(); return nil, nil }),
-			"sort": {"Sort", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(opt("key", nil), opt("reverse", false))
-				if err != nil {
-					return nil, err
-				}
+			"sort": withArgs("Sort", []pyParam{opt("key", nil), opt("reverse", false)}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
 				if p[0] != nil {
 					return nil, pyError("TypeError", "sort(key=...) is not supported by the Go server")
 				}
-				if err := l(recv).Sort(); err != nil {
+				if err := x.Sort(); err != nil {
 					return nil, pyError("TypeError", err.Error())
 				}
 				if truth(p[1]) {
-					l(recv).Reverse()
+					x.Reverse()
 				}
 				return nil, nil
-			}},
+			}),
 			"clear": noArgs("Clear", func(x *sharedtypes.List) (any, error) { x.Clear(); return nil, nil }),
 			"copy":  noArgs("Copy", func(x *sharedtypes.List) (any, error) { return x.Copy(), nil }),
 		},
@@ -1193,18 +1137,6 @@ func tooLong(size, n int) error {
 func pyEqual(a, b any) bool {
 	l := sharedtypes.NewList(a)
 	return l.Contains(b)
-}
-
-// clampSlice clamps Python slice bounds to a sequence of length n.
-func clampSlice(start, stop, n int) (int, int) {
-	clamp := func(i int) int {
-		if i < 0 {
-			i = max(i+n, 0)
-		}
-		return min(i, n)
-	}
-	start, stop = clamp(start), clamp(stop)
-	return start, max(start, stop)
 }
 
 // pySlice is items[s], Python's list slicing with any step (CPython's
@@ -1282,14 +1214,10 @@ func valuePyType() *pyType {
 		repr: func(recv any) string { return "Value(" + pickle.Repr(recv.(*sharedtypes.Value).Get()) + ")" },
 		methods: map[string]pyMethod{
 			"get": noArgs("Get", func(v *sharedtypes.Value) (any, error) { return v.Get(), nil }),
-			"set": {"Set", func(_ context.Context, recv any, a *pyArgs) (any, error) {
-				p, err := a.bind(pyParam{name: "value"})
-				if err != nil {
-					return nil, err
-				}
-				recv.(*sharedtypes.Value).Set(toGo(p[0]))
+			"set": withArgs("Set", []pyParam{{name: "value"}}, func(_ context.Context, x *sharedtypes.Value, p []any) (any, error) {
+				x.Set(toGo(p[0]))
 				return nil, nil
-			}},
+			}),
 		},
 	}
 }

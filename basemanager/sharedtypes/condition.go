@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"gomanager/proxy"
@@ -21,10 +20,8 @@ import (
 // ends, the server releases it, and the next acquirer learns it was
 // abandoned.
 type Condition struct {
-	mu      sync.Mutex // guards the fields below
-	lock    ownerLock
-	changed notifier      // the lock was released
-	waiters []*condWaiter // in the order they started waiting
+	reentrant               // the lock; its mutex guards waiters too
+	waiters   []*condWaiter // in the order they started waiting
 }
 
 // condWaiter is one handle blocked in Wait.
@@ -41,33 +38,13 @@ func NewCondition() *Condition { return &Condition{} }
 // acquire(blocking, timeout). It is reentrant, like RLock.Acquire, and has
 // the same results.
 func (c *Condition) Acquire(ctx context.Context, blocking bool, timeout float64) (acquired, abandoned bool, err error) {
-	caller := wire.CallerFrom(ctx)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ok, err := waitUntil(ctx, &c.mu, &c.changed, blocking, timeout, func() bool { return c.lock.mayTake(caller) })
-	if err != nil {
-		return false, false, fmt.Errorf("acquire gave up waiting for the condition's lock: %w", err)
-	}
-	if !ok {
-		return false, false, nil
-	}
-	return true, c.lock.take(caller, 1), nil
+	return c.acquire(ctx, blocking, timeout, "the condition's lock")
 }
 
 // Release undoes one Acquire by the calling handle: Python's release().
 // A handle that does not hold the lock gets an error wrapping
 // proxy.ErrNotOwner.
-func (c *Condition) Release(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.lock.release(wire.CallerFrom(ctx)); err != nil {
-		return err
-	}
-	if c.lock.count == 0 {
-		c.changed.broadcast()
-	}
-	return nil
-}
+func (c *Condition) Release(ctx context.Context) error { return c.release(ctx) }
 
 // Wait releases the lock entirely, waits until a Notify wakes this handle
 // or timeout seconds pass (for ever if negative), then takes the lock back
@@ -170,13 +147,7 @@ func (c *Condition) notOwner() error {
 // Abandon releases the lock if a handle of connection conn holds it; the
 // server calls it when conn ends. That connection's waiters leave by
 // themselves: their context ends with it.
-func (c *Condition) Abandon(conn uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.lock.abandon(conn) {
-		c.changed.broadcast()
-	}
-}
+func (c *Condition) Abandon(conn uint64) { c.abandon(conn) }
 
 // String describes the condition, for str(proxy) and the server's DebugInfo;
 // waiting counts the handles in Wait, blocked those waiting for the lock.

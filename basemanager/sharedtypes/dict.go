@@ -51,32 +51,11 @@ func NewDict(keysAndValues ...any) (*Dict, error) {
 
 // Get returns the value of key: Python's d[key]. A missing key is an error
 // wrapping proxy.ErrKeyNotFound (Python's KeyError).
-func (d *Dict) Get(key any) (any, error) {
-	if err := hashable(key); err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	i, ok := d.index[key]
-	if !ok {
-		return nil, keyMissing(key)
-	}
-	return d.entries[i].value, nil
-}
+func (d *Dict) Get(key any) (any, error) { return d.lookup(key, false, nil) }
 
 // GetDefault returns the value of key, or def if key is missing: Python's
 // d.get(key, default).
-func (d *Dict) GetDefault(key, def any) (any, error) {
-	if err := hashable(key); err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if i, ok := d.index[key]; ok {
-		return d.entries[i].value, nil
-	}
-	return def, nil
-}
+func (d *Dict) GetDefault(key, def any) (any, error) { return d.lookup(key, false, &def) }
 
 // Set sets the value of key, adding key at the end if it is new: Python's
 // d[key] = value.
@@ -166,32 +145,11 @@ func (d *Dict) Copy() map[any]any {
 
 // Pop removes key and returns its value: Python's d.pop(key). A missing
 // key is an error wrapping proxy.ErrKeyNotFound.
-func (d *Dict) Pop(key any) (any, error) {
-	if err := hashable(key); err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	i, ok := d.index[key]
-	if !ok {
-		return nil, keyMissing(key)
-	}
-	return d.remove(i), nil
-}
+func (d *Dict) Pop(key any) (any, error) { return d.lookup(key, true, nil) }
 
 // PopDefault removes key and returns its value, or returns def if key is
 // missing: Python's d.pop(key, default).
-func (d *Dict) PopDefault(key, def any) (any, error) {
-	if err := hashable(key); err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if i, ok := d.index[key]; ok {
-		return d.remove(i), nil
-	}
-	return def, nil
-}
+func (d *Dict) PopDefault(key, def any) (any, error) { return d.lookup(key, true, &def) }
 
 // PopItem removes the key inserted last and returns it with its value:
 // Python's d.popitem(). An empty dict is an error wrapping
@@ -215,8 +173,8 @@ func (d *Dict) SetDefault(key, def any) (any, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if i, ok := d.index[key]; ok {
-		return d.entries[i].value, nil
+	if v, ok := d.get(key); ok {
+		return v, nil
 	}
 	d.set(key, def)
 	return def, nil
@@ -287,10 +245,7 @@ func (d *Dict) Add(key, delta any) (any, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var old any
-	if i, ok := d.index[key]; ok {
-		old = d.entries[i].value
-	}
+	old, _ := d.get(key) // nil if missing
 	sum, err := addNumber(old, delta)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", pyRepr(key), err)
@@ -312,10 +267,7 @@ func (d *Dict) CompareAndSwap(key, old, new any) (bool, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var cur any
-	if i, ok := d.index[key]; ok {
-		cur = d.entries[i].value
-	}
+	cur, _ := d.get(key) // nil if missing
 	if !valuesEqual(cur, old) {
 		return false, nil
 	}
@@ -342,6 +294,37 @@ func (d *Dict) String() string {
 // GoString is String, so that %#v (the server's __repr__) reads the dict
 // under its lock too.
 func (d *Dict) GoString() string { return d.String() }
+
+// lookup is Get, GetDefault, Pop and PopDefault: it returns the value of
+// key, and removes key if remove is set. A missing key gives *def, or, when
+// def is nil (no default), an error wrapping proxy.ErrKeyNotFound.
+func (d *Dict) lookup(key any, remove bool, def *any) (any, error) {
+	if err := hashable(key); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, ok := d.index[key]
+	switch {
+	case !ok && def == nil:
+		return nil, keyMissing(key)
+	case !ok:
+		return *def, nil
+	case remove:
+		return d.remove(i), nil
+	}
+	return d.entries[i].value, nil
+}
+
+// get returns the value of key and whether key is there. The caller holds
+// d.mu.
+func (d *Dict) get(key any) (any, bool) {
+	i, ok := d.index[key]
+	if !ok {
+		return nil, false
+	}
+	return d.entries[i].value, true
+}
 
 // set sets key, which must be hashable, appending it if new. The caller
 // holds d.mu.

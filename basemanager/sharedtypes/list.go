@@ -94,7 +94,7 @@ func (l *List) Delete(i int) error {
 func (l *List) Insert(i int, v any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	j, _ := sliceBounds(i, i, len(l.items))
+	j, _ := SliceBounds(i, i, len(l.items))
 	l.items = slices.Insert(l.items, j, v)
 }
 
@@ -210,7 +210,7 @@ func (l *List) Sort() error {
 func (l *List) Slice(start, stop int) []any {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	i, j := sliceBounds(start, stop, len(l.items))
+	i, j := SliceBounds(start, stop, len(l.items))
 	return slices.Clone(l.items[i:j:j])
 }
 
@@ -308,10 +308,13 @@ func (l *List) find(v any) int {
 	return slices.IndexFunc(l.items, func(x any) bool { return valuesEqual(x, v) })
 }
 
-// sliceBounds clamps Python slice bounds to a sequence of length n:
-// negative bounds count from the end, bounds beyond either end stop there,
-// and stop is never before start.
-func sliceBounds(start, stop, n int) (int, int) {
+// SliceBounds clamps the bounds of Python's seq[start:stop] to a sequence
+// of length n, as Python does: negative bounds count from the end, bounds
+// beyond either end stop there, and stop is never before start, so that
+// seq[start:stop] in Go is Python's slice and never panics. List.Slice and
+// List.Insert use it, and so does the Python adapter of list.index(x,
+// start, stop) in package python.
+func SliceBounds(start, stop, n int) (int, int) {
 	clamp := func(i int) int {
 		if i < 0 {
 			i = max(i+n, 0)

@@ -100,9 +100,7 @@ func (l *Lock) GoString() string { return l.String() }
 // acquire it again and must release it as many times (Python's
 // threading.RLock, whose owner is a client thread).
 type RLock struct {
-	mu      sync.Mutex // guards the fields below
-	lock    ownerLock
-	changed notifier
+	reentrant
 }
 
 // NewRLock returns an unlocked reentrant lock: Python's threading.RLock().
@@ -112,33 +110,13 @@ func NewRLock() *RLock { return &RLock{} }
 // the handle owns it already: Python's acquire(blocking, timeout). The
 // results are those of Lock.Acquire.
 func (r *RLock) Acquire(ctx context.Context, blocking bool, timeout float64) (acquired, abandoned bool, err error) {
-	caller := wire.CallerFrom(ctx)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ok, err := waitUntil(ctx, &r.mu, &r.changed, blocking, timeout, func() bool { return r.lock.mayTake(caller) })
-	if err != nil {
-		return false, false, fmt.Errorf("acquire gave up waiting for the lock: %w", err)
-	}
-	if !ok {
-		return false, false, nil
-	}
-	return true, r.lock.take(caller, 1), nil
+	return r.acquire(ctx, blocking, timeout, "the lock")
 }
 
 // Release undoes one Acquire by the calling handle: Python's release().
 // A handle that does not own the lock gets an error wrapping
 // proxy.ErrNotOwner.
-func (r *RLock) Release(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.lock.release(wire.CallerFrom(ctx)); err != nil {
-		return err
-	}
-	if r.lock.count == 0 {
-		r.changed.broadcast()
-	}
-	return nil
-}
+func (r *RLock) Release(ctx context.Context) error { return r.release(ctx) }
 
 // Locked reports whether any handle holds the lock: Python 3.14's locked().
 func (r *RLock) Locked() bool {
@@ -149,13 +127,7 @@ func (r *RLock) Locked() bool {
 
 // Abandon releases the lock if a handle of connection conn holds it,
 // however many times; the server calls it when conn ends.
-func (r *RLock) Abandon(conn uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.lock.abandon(conn) {
-		r.changed.broadcast()
-	}
-}
+func (r *RLock) Abandon(conn uint64) { r.abandon(conn) }
 
 // String describes the lock, for str(proxy) and the server's DebugInfo;
 // blocked counts the callers waiting in it.
@@ -169,8 +141,61 @@ func (r *RLock) String() string {
 // under the lock too.
 func (r *RLock) GoString() string { return r.String() }
 
+// reentrant is a reentrant lock with the mutex that guards it and the
+// notifier its waiters wait on: what RLock and Condition share, and the
+// Acquire, Release and Abandon they share. The type embedding it guards its
+// own fields with the same mutex.
+type reentrant struct {
+	mu      sync.Mutex // guards the fields below, and those of the embedding type
+	lock    ownerLock
+	changed notifier // the lock was released
+}
+
+// acquire is RLock.Acquire and Condition.Acquire: it takes the lock for the
+// calling handle, or takes it once more if the handle owns it already. what
+// names the lock in the error.
+func (r *reentrant) acquire(ctx context.Context, blocking bool, timeout float64, what string) (acquired, abandoned bool, err error) {
+	caller := wire.CallerFrom(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ok, err := waitUntil(ctx, &r.mu, &r.changed, blocking, timeout, func() bool { return r.lock.mayTake(caller) })
+	if err != nil {
+		return false, false, fmt.Errorf("acquire gave up waiting for %s: %w", what, err)
+	}
+	if !ok {
+		return false, false, nil
+	}
+	return true, r.lock.take(caller, 1), nil
+}
+
+// release is RLock.Release and Condition.Release: it undoes one acquire by
+// the calling handle, and wakes the waiters once the lock is free.
+func (r *reentrant) release(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.lock.release(wire.CallerFrom(ctx)); err != nil {
+		return err
+	}
+	if r.lock.count == 0 {
+		r.changed.broadcast()
+	}
+	return nil
+}
+
+// abandon is RLock.Abandon and Condition.Abandon: it frees the lock if a
+// handle of connection conn holds it, however many times, and wakes the
+// waiters.
+func (r *reentrant) abandon(conn uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lock.abandon(conn) {
+		r.changed.broadcast()
+	}
+}
+
 // ownerLock is the state of a reentrant lock owned by one handle, shared by
-// RLock and Condition. Its fields are guarded by the containing type's mutex.
+// RLock and Condition (in reentrant). Its fields are guarded by the
+// containing type's mutex.
 type ownerLock struct {
 	owner     wire.Caller // meaningful while count > 0
 	count     int         // recursion level; 0: unlocked
