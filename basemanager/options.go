@@ -18,10 +18,10 @@ type Option func(*config)
 // timeouts and limits (package connection uses them).
 type config = connection.Config
 
-// Limits used unless an Option sets others.
+// Limits used unless an Option sets others (package connection's defaults).
 const (
-	DefaultMaxConnections = connection.DefaultMaxConnections // WithMaxConnections
-	DefaultMaxMessageSize = connection.DefaultMaxMessageSize // WithMaxMessageSize: 64 MiB
+	DefaultMaxConnections = 4096     // WithMaxConnections
+	DefaultMaxMessageSize = 64 << 20 // WithMaxMessageSize: 64 MiB
 )
 
 // WithMaxMessageSize sets the largest rpc message either side accepts or

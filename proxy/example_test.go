@@ -25,6 +25,7 @@ func (t *Text) Check() error {
 	return nil
 }
 func (t *Text) String() string { return t.S }
+func (t *Text) Explode()       { panic("boom") }
 
 // TextProxy is a typed proxy for Text: Python's custom proxytype. Each
 // method is one typed call.
@@ -103,6 +104,24 @@ func ExampleRemoteError() {
 	}
 	// Output:
 	// Check failed: empty text
+}
+
+// A panic in the referent's method is a *RemoteError too: its Error is one
+// line, and the server's stack is in Stack, printed by %+v.
+func ExampleRemoteError_panic() {
+	m := started()
+	defer m.Shutdown()
+
+	p, _ := m.Get("Text", "")
+	_, err := p.CallMethod("Explode")
+	fmt.Println(err)
+	var re *proxy.RemoteError
+	if errors.As(err, &re) {
+		fmt.Println(re.Panic, strings.Contains(fmt.Sprintf("%+v", err), re.Stack))
+	}
+	// Output:
+	// proxy: Text.Explode panicked in the manager: boom
+	// true true
 }
 
 // A typed proxy wraps the *Proxy a manager returns.
