@@ -423,7 +423,7 @@ func TestRestartOnTheSameAddress(t *testing.T) {
 		if err := client.Call(wire.ServiceName+".Call", req, &reply); err != nil {
 			t.Fatal(err)
 		}
-		if reply.Err == nil || !errors.Is(proxy.Link{}.Error(reply.Err), proxy.ErrStaleProxy) {
+		if reply.Err == nil || !errors.Is(proxy.Link{}.ReplyError(reply.Err), proxy.ErrStaleProxy) {
 			t.Errorf("a request with the old epoch: reply error %+v, want ErrStaleProxy", reply.Err)
 		}
 	})

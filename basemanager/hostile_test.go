@@ -384,7 +384,7 @@ func TestBadFrameEndsCallsInFlight(t *testing.T) {
 	}
 	// Its reply may still go out before the connection closes.
 	if c := receive(t, blocked.Done, "the blocked call to end"); c.Error == nil &&
-		(reply.Err == nil || !errors.Is(proxy.Link{}.Error(reply.Err), context.Canceled)) {
+		(reply.Err == nil || !errors.Is(proxy.Link{}.ReplyError(reply.Err), context.Canceled)) {
 		t.Errorf("the blocked call ended with %v, %+v; want a lost connection or context.Canceled", c.Error, reply.Err)
 	}
 	if got := call[string](t, get(t, p.client, "waiter"), "Ping"); got != "pong" {

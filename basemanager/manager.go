@@ -218,7 +218,7 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	}
 	link := proxy.Link{Client: client, Manager: m}
 	if reply.Err != nil {
-		return nil, link.Error(reply.Err)
+		return nil, link.ReplyError(reply.Err)
 	}
 	token := proxy.Token{Typeid: typeid, Address: address, ID: reply.ID, Epoch: reply.Epoch}
 	return link.Proxy(token, reply.Ref, reply.Exposed), nil
@@ -235,5 +235,5 @@ func (m *Manager) notConnected(op string) error {
 
 // rpcError explains a failed request of the manager's own.
 func rpcError(op, address string, err error) error {
-	return proxy.Link{}.TransportError(op, address, err)
+	return proxy.Link{}.RequestError(op, address, err)
 }

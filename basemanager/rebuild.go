@@ -26,7 +26,7 @@ func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 	}
 	link := proxy.Link{Client: client, Manager: m}
 	if reply.Err != nil {
-		return nil, link.Error(reply.Err)
+		return nil, link.ReplyError(reply.Err)
 	}
 	t.Address, t.Epoch = address, reply.Epoch
 	return link.Proxy(t, reply.Ref, reply.Exposed), nil

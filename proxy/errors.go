@@ -40,13 +40,60 @@ var (
 
 	// ErrClosed: the proxy was closed with Close and cannot be used.
 	ErrClosed = errors.New("proxy closed")
+
+	// Errors of the shared types (SyncManager's typeids). They travel across
+	// the wire: a *RemoteError from a shared type's method unwraps to them.
+
+	// ErrEmpty: Queue.Get found no item in time (Python's queue.Empty).
+	ErrEmpty = errors.New("queue empty")
+	// ErrFull: Queue.Put found no room in time (Python's queue.Full).
+	ErrFull = errors.New("queue full")
+	// ErrBrokenBarrier: the barrier was aborted, reset or timed out while
+	// waiting (Python's threading.BrokenBarrierError).
+	ErrBrokenBarrier = errors.New("broken barrier")
+	// ErrNotOwner: releasing a lock this handle does not hold, or waiting on
+	// or notifying a condition without holding it (Python's RuntimeError).
+	ErrNotOwner = errors.New("not the owner")
+	// ErrReleasedTooMany: a BoundedSemaphore released above its initial value
+	// (Python's ValueError "Semaphore released too many times").
+	ErrReleasedTooMany = errors.New("semaphore released too many times")
+	// ErrChangedDuringIteration: the dict changed size while an iterator
+	// walked it (Python's RuntimeError).
+	ErrChangedDuringIteration = errors.New("changed during iteration")
+	// ErrKeyNotFound: no such key in a dict, attribute in a namespace, or
+	// index in a list (Python's KeyError, AttributeError, IndexError).
+	ErrKeyNotFound = errors.New("key not found")
+	// ErrStopIteration: an iterator is exhausted (Python's StopIteration).
+	ErrStopIteration = errors.New("iteration stopped")
+	// ErrAbandoned: a lock was acquired, but its previous holder's connection
+	// ended without releasing it; what it protects may be inconsistent. The
+	// acquire itself succeeded (like a Windows abandoned mutex).
+	ErrAbandoned = errors.New("lock abandoned by a dead client")
+	// ErrStaleProxy: the proxy's token comes from an earlier run of the
+	// manager's server; the object it named is gone.
+	ErrStaleProxy = errors.New("stale proxy: the manager restarted")
 )
 
+// wireCodes name the sentinels that travel across the wire, in the order
+// a server tries them on an error (wire.CodeOf): the call's own failures,
+// then the shared types' errors.
+var wireCodes = []struct {
+	code string
+	err  error
+}{
+	{"unknown-typeid", ErrUnknownTypeid}, {"no-such-method", ErrNoSuchMethod},
+	{"bad-argument", ErrBadArgument}, {"no-such-object", ErrNoSuchObject},
+	{"empty", ErrEmpty}, {"full", ErrFull}, {"broken-barrier", ErrBrokenBarrier},
+	{"not-owner", ErrNotOwner}, {"released-too-many", ErrReleasedTooMany},
+	{"changed-during-iteration", ErrChangedDuringIteration}, {"key-not-found", ErrKeyNotFound},
+	{"stop-iteration", ErrStopIteration}, {"abandoned", ErrAbandoned}, {"stale-proxy", ErrStaleProxy},
+	{"canceled", context.Canceled}, {"deadline-exceeded", context.DeadlineExceeded},
+}
+
 func init() {
-	wire.RegisterCode("unknown-typeid", ErrUnknownTypeid)
-	wire.RegisterCode("no-such-method", ErrNoSuchMethod)
-	wire.RegisterCode("bad-argument", ErrBadArgument)
-	wire.RegisterCode("no-such-object", ErrNoSuchObject)
+	for _, c := range wireCodes {
+		wire.RegisterCode(c.code, c.err)
+	}
 }
 
 // RemoteError is an error raised by the referent's own code on the server:
@@ -127,54 +174,6 @@ func transportError(op, address string, err error) error {
 			op, address, ErrConnectionLost, err)
 	}
 	return fmt.Errorf("proxy: %s: %w", op, err)
-}
-
-// Errors of the shared types (SyncManager's typeids). They travel across
-// the wire: a *RemoteError from a shared type's method unwraps to them.
-var (
-	// ErrEmpty: Queue.Get found no item in time (Python's queue.Empty).
-	ErrEmpty = errors.New("queue empty")
-	// ErrFull: Queue.Put found no room in time (Python's queue.Full).
-	ErrFull = errors.New("queue full")
-	// ErrBrokenBarrier: the barrier was aborted, reset or timed out while
-	// waiting (Python's threading.BrokenBarrierError).
-	ErrBrokenBarrier = errors.New("broken barrier")
-	// ErrNotOwner: releasing a lock this handle does not hold, or waiting on
-	// or notifying a condition without holding it (Python's RuntimeError).
-	ErrNotOwner = errors.New("not the owner")
-	// ErrReleasedTooMany: a BoundedSemaphore released above its initial value
-	// (Python's ValueError "Semaphore released too many times").
-	ErrReleasedTooMany = errors.New("semaphore released too many times")
-	// ErrChangedDuringIteration: the dict changed size while an iterator
-	// walked it (Python's RuntimeError).
-	ErrChangedDuringIteration = errors.New("changed during iteration")
-	// ErrKeyNotFound: no such key in a dict, attribute in a namespace, or
-	// index in a list (Python's KeyError, AttributeError, IndexError).
-	ErrKeyNotFound = errors.New("key not found")
-	// ErrStopIteration: an iterator is exhausted (Python's StopIteration).
-	ErrStopIteration = errors.New("iteration stopped")
-	// ErrAbandoned: a lock was acquired, but its previous holder's connection
-	// ended without releasing it; what it protects may be inconsistent. The
-	// acquire itself succeeded (like a Windows abandoned mutex).
-	ErrAbandoned = errors.New("lock abandoned by a dead client")
-	// ErrStaleProxy: the proxy's token comes from an earlier run of the
-	// manager's server; the object it named is gone.
-	ErrStaleProxy = errors.New("stale proxy: the manager restarted")
-)
-
-func init() {
-	wire.RegisterCode("empty", ErrEmpty)
-	wire.RegisterCode("full", ErrFull)
-	wire.RegisterCode("broken-barrier", ErrBrokenBarrier)
-	wire.RegisterCode("not-owner", ErrNotOwner)
-	wire.RegisterCode("released-too-many", ErrReleasedTooMany)
-	wire.RegisterCode("changed-during-iteration", ErrChangedDuringIteration)
-	wire.RegisterCode("key-not-found", ErrKeyNotFound)
-	wire.RegisterCode("stop-iteration", ErrStopIteration)
-	wire.RegisterCode("abandoned", ErrAbandoned)
-	wire.RegisterCode("stale-proxy", ErrStaleProxy)
-	wire.RegisterCode("canceled", context.Canceled)
-	wire.RegisterCode("deadline-exceeded", context.DeadlineExceeded)
 }
 
 // connectionLost reports whether an error from net/rpc means the connection

@@ -35,13 +35,13 @@ func (l Link) Proxy(token Token, ref uint64, exposed []string) *Proxy {
 	return &Proxy{client: l.Client, token: token, ref: ref, exposed: exposed, manager: l.Manager}
 }
 
-// Error rebuilds an error the server sent in a reply.
-func (Link) Error(e *wire.Error) error { return fromWire(e) }
+// ReplyError rebuilds an error the server sent in a reply.
+func (Link) ReplyError(e *wire.Error) error { return fromWire(e) }
 
-// TransportError explains a failure of net/rpc itself on a request to the
+// RequestError explains a failure of net/rpc itself on a request to the
 // manager at address: the connection broke (the error wraps
 // ErrConnectionLost), or the rpc layer refused the request.
-func (Link) TransportError(op, address string, err error) error {
+func (Link) RequestError(op, address string, err error) error {
 	return transportError(op, address, err)
 }
 
