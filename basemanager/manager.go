@@ -167,11 +167,11 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64) error {
 	return nil
 }
 
-// Epoch returns the epoch of the server the manager is connected to: a
+// epochNow returns the epoch of the server the manager is connected to: a
 // random number drawn when that server started, carried in every token.
 // It is 0 before Connect. Proxies ask it when their connection breaks, to
 // tell a restarted server from a stopped one.
-func (m *Manager) Epoch() uint64 {
+func (m *Manager) epochNow() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.epoch
@@ -216,7 +216,7 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	if err := client.Call(wire.ServiceName+".Create", &wire.CreateRequest{Typeid: typeid, Args: vals}, &reply); err != nil {
 		return nil, rpcError("Get "+typeid, address, err)
 	}
-	link := proxy.Link{Client: client, Manager: m}
+	link := proxy.Link{Client: client, Epoch: m.epochNow}
 	if reply.Err != nil {
 		return nil, link.ReplyError(reply.Err)
 	}

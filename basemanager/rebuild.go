@@ -24,7 +24,7 @@ func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 	if err := client.Call(wire.ServiceName+".Incref", &wire.RefRequest{ID: t.ID, Epoch: t.Epoch}, &reply); err != nil {
 		return nil, rpcError("Rebuild "+t.Typeid, address, err)
 	}
-	link := proxy.Link{Client: client, Manager: m}
+	link := proxy.Link{Client: client, Epoch: m.epochNow}
 	if reply.Err != nil {
 		return nil, link.ReplyError(reply.Err)
 	}

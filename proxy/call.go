@@ -89,7 +89,7 @@ func (p *Proxy) adopt(v any, grants []wire.Grant) {
 		}
 		for i, g := range grants {
 			if g.ID == q.token.ID {
-				q.client, q.ref, q.exposed, q.manager = p.client, g.Ref, g.Exposed, p.manager
+				q.client, q.ref, q.exposed, q.epoch = p.client, g.Ref, g.Exposed, p.epoch
 				q.token.Address = p.token.Address // the address this side can reach
 				grants = append(grants[:i], grants[i+1:]...)
 				return

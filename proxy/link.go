@@ -17,22 +17,20 @@ import (
 // code gets proxies from a manager's Get and never needs it; a typed proxy
 // embeds *Proxy.
 type Link struct {
-	Client  *rpc.Client // the manager's connection; nil for a proxy that travels as data
-	Manager epochSource // the manager, asked for the server's epoch when the connection breaks; may be nil
-}
+	Client *rpc.Client // the manager's connection; nil for a proxy that travels as data
 
-// epochSource reports the epoch of the server a manager is connected to now
-// (0 when it is not connected). A proxy whose connection broke asks it, so
-// that after the manager reconnects to a restarted server the proxy's calls
-// fail with ErrStaleProxy rather than a bare ErrConnectionLost.
-type epochSource interface {
-	Epoch() uint64
+	// Epoch reports the epoch of the server the manager is connected to now
+	// (0 when it is not connected); it may be nil. A proxy whose connection
+	// broke asks it, so that after the manager reconnects to a restarted
+	// server the proxy's calls fail with ErrStaleProxy rather than a bare
+	// ErrConnectionLost.
+	Epoch func() uint64
 }
 
 // Proxy returns a proxy for the object named by token, holding the
 // server-side reference ref.
 func (l Link) Proxy(token Token, ref uint64, exposed []string) *Proxy {
-	return &Proxy{client: l.Client, token: token, ref: ref, exposed: exposed, manager: l.Manager}
+	return &Proxy{client: l.Client, token: token, ref: ref, exposed: exposed, epoch: l.Epoch}
 }
 
 // ReplyError rebuilds an error the server sent in a reply.
@@ -48,8 +46,8 @@ func (Link) RequestError(op, address string, err error) error {
 // transportError explains a failed request, telling a proxy from an
 // earlier run of a restarted manager (ErrStaleProxy) from a lost connection.
 func (p *Proxy) transportError(op string, err error) error {
-	if connectionLost(err) && p.manager != nil {
-		if e := p.manager.Epoch(); e != 0 && e != p.token.Epoch {
+	if connectionLost(err) && p.epoch != nil {
+		if e := p.epoch(); e != 0 && e != p.token.Epoch {
 			return fmt.Errorf("proxy: %s: the manager at %s restarted, and the object this proxy named is gone "+
 				"(get a new proxy from the manager): %w: %w", op, p.token.Address, ErrStaleProxy, ErrConnectionLost)
 		}

@@ -25,7 +25,7 @@ import (
 // their calls over the one connection.
 type Proxy struct {
 	client  *rpc.Client
-	manager epochSource // the manager, to tell a restarted server from a gone one; may be nil
+	epoch   func() uint64 // the manager's server's epoch now, to tell a restarted server from a gone one; may be nil
 	token   Token
 	ref     uint64   // this proxy's reference on the server, released by Close
 	exposed []string // methods the server lets this proxy call, sorted
