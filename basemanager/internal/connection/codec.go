@@ -423,7 +423,7 @@ func (f *frameReader) ReadByte() (byte, error) {
 }
 
 // serverCodec is the server's rpc.ServerCodec. Its reading side belongs to
-// the goroutine of loop whose turn it is (see workers.go); without a loop,
+// the goroutine of loop whose turn it is (see requests.go); without a loop,
 // to the one goroutine that reads, as with rpc.ServeCodec.
 type serverCodec struct {
 	*codec
