@@ -1,12 +1,10 @@
 // conns.go is how a server keeps its connections: Python's serve_forever
 // starts a thread per connection and forgets it; here the server counts
-// them (WithMaxConnections), closes them all on Stop, and ends a
-// connection's calls as soon as its client is gone.
+// them (WithMaxConnections) and closes them all on Stop.
 
 package basemanager
 
 import (
-	"context"
 	"net"
 
 	"gomanager/basemanager/internal/connection"
@@ -39,25 +37,4 @@ func (s *Server) untrack(c net.Conn) {
 	delete(s.conns, c)
 	s.mu.Unlock()
 	c.Close()
-}
-
-// cancelOnEOF is a connection that cancels its session's context when
-// reading from it fails (the client has closed it, or it broke) or when it
-// is closed (the codec refused a bad message).
-type cancelOnEOF struct {
-	net.Conn
-	cancel context.CancelFunc
-}
-
-func (c cancelOnEOF) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		c.cancel()
-	}
-	return n, err
-}
-
-func (c cancelOnEOF) Close() error {
-	c.cancel()
-	return c.Conn.Close()
 }

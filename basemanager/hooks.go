@@ -37,19 +37,14 @@ type ProxyHolder interface {
 	EachProxy(f func(*proxy.Proxy))
 }
 
-// abandon tells every object that tracks holders that connection conn
-// has ended.
-func (s *Server) abandon(conn uint64) {
+// abandonersLocked lists the objects that track holders. The caller
+// holds s.mu.
+func (s *Server) abandonersLocked() []Abandoner {
 	var abandoners []Abandoner
-	s.mu.Lock()
 	for _, obj := range s.objects {
 		if a, ok := obj.value.Interface().(Abandoner); ok {
 			abandoners = append(abandoners, a)
 		}
 	}
-	s.mu.Unlock()
-	// Outside s.mu: Abandon takes the object's own lock.
-	for _, a := range abandoners {
-		a.Abandon(conn)
-	}
+	return abandoners
 }

@@ -70,3 +70,15 @@ func TestRegisterAfterConnect(t *testing.T) {
 		t.Fatalf("declaring a typeid after Connect: %v", err)
 	}
 }
+
+// An empty authkey is no secret: a server with one refuses a non-loopback
+// address as a server without one does. (The check comes before binding.)
+func TestEmptyAuthKeyIsNoAuthKey(t *testing.T) {
+	m := basemanager.New("0.0.0.0:0", basemanager.WithAuthKey(""), basemanager.WithLogger(nil))
+	if srv, err := m.GetServer(); !errors.Is(err, basemanager.ErrInsecureAddress) {
+		if srv != nil {
+			srv.Stop()
+		}
+		t.Errorf("GetServer on 0.0.0.0 with an empty authkey: %v, want ErrInsecureAddress", err)
+	}
+}

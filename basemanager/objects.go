@@ -40,6 +40,7 @@ type session struct {
 	ctx    context.Context    // cancelled when the connection ends or the server stops
 	stop   context.CancelFunc // cancels ctx
 	refs   map[uint64]uint64  // ref -> object id; guarded by server.mu
+	ended  bool               // the connection is gone: no new references; guarded by server.mu
 	calls  connection.Calls   // calls a Cancel request may stop (cancel.go)
 }
 
@@ -135,6 +136,10 @@ func (sess *session) addRef(obj *object) uint64 {
 	s.lastRef++
 	obj.refs++
 	sess.refs[s.lastRef] = obj.id
+	if sess.ended { // a call that outlived its connection: nobody will hold it
+		delete(sess.refs, s.lastRef)
+		s.dropRefLocked(obj.id)
+	}
 	return s.lastRef
 }
 
@@ -166,19 +171,24 @@ func (sess *session) decref(ref uint64) error {
 	return nil
 }
 
-// end runs when the connection is gone: it drops every reference the
-// connection still holds, and tells the objects that track holders
-// (Abandoner).
+// end runs when the connection is gone, and again once its calls have
+// returned: it drops every reference the connection still holds, and
+// tells the objects that track holders (Abandoner).
 func (sess *session) end() {
 	sess.stop()
 	s := sess.server
 	s.mu.Lock()
+	sess.ended = true
+	abandoners := s.abandonersLocked() // before the references go, which may free some
 	for ref, id := range sess.refs {
 		delete(sess.refs, ref)
 		s.dropRefLocked(id)
 	}
 	s.mu.Unlock()
-	s.abandon(sess.conn)
+	// Outside s.mu: Abandon takes the object's own lock.
+	for _, a := range abandoners {
+		a.Abandon(sess.conn)
+	}
 }
 
 // dropRefLocked releases one reference to id, freeing the object at zero,

@@ -10,6 +10,7 @@ import (
 	"context"
 	"net"
 	"slices"
+	"sync/atomic"
 
 	"gomanager/basemanager/internal/connection"
 	"gomanager/basemanager/python"
@@ -40,6 +41,7 @@ func (h pythonHost) Address() string            { return h.s.address }
 func (h pythonHost) Epoch() uint64              { return h.s.epoch }
 func (h pythonHost) Context() context.Context   { return h.s.ctx }
 func (h pythonHost) Config() *connection.Config { return &h.s.cfg }
+func (h pythonHost) InFlight() *atomic.Int64    { return &h.s.inFlight }
 func (h pythonHost) NewSession(ctx context.Context) python.Session {
 	sess := h.s.newSession()
 	stop := context.AfterFunc(ctx, sess.stop)

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/rpc"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"gomanager/basemanager/internal/connection"
@@ -31,10 +33,12 @@ type Server struct {
 	listener net.Listener
 	address  string
 
-	epoch  uint64             // this run of the server, in every token: restarts make old tokens stale
-	ctx    context.Context    // cancelled by Stop; parent of every connection's context
-	cancel context.CancelFunc // Python's stop_event.set()
-	python frontDoor          // serves CPython's clients on the same address (python.go)
+	epoch    uint64             // this run of the server, in every token: restarts make old tokens stale
+	ctx      context.Context    // cancelled by Stop; parent of every connection's context
+	cancel   context.CancelFunc // Python's stop_event.set()
+	python   frontDoor          // serves CPython's clients on the same address (python.go)
+	inFlight atomic.Int64       // calls running, which Shutdown waits for
+	draining atomic.Bool        // Shutdown has closed the listener
 
 	holdMu sync.Mutex // orders the settling of ProxyHolders' holds (holds.go); taken before mu
 
@@ -83,7 +87,7 @@ func listen(address string, cfg *config) (net.Listener, error) {
 		return nil, err
 	}
 	host, _, _ := net.SplitHostPort(address)
-	if cfg.AuthKey == nil && !connection.IsLoopback(host) {
+	if len(cfg.AuthKey) == 0 && !connection.IsLoopback(host) { // an empty key is no secret
 		return nil, fmt.Errorf("basemanager: listen on %s: refusing to serve a non-loopback address without an authkey "+
 			"(anyone who reaches it could call your objects' methods): pass WithAuthKey, or listen on 127.0.0.1: %w",
 			address, ErrInsecureAddress)
@@ -95,16 +99,17 @@ func listen(address string, cfg *config) (net.Listener, error) {
 // resolved: Python's server.address.
 func (s *Server) Address() string { return s.address }
 
-// ServeForever accepts and serves connections until Stop is called, then
-// returns nil once every connection has been closed and its goroutine has
-// finished. It blocks; Python's serve_forever.
+// ServeForever accepts and serves connections until Stop (or Shutdown) is
+// called, then returns nil once every connection has ended: within
+// connection.CallGrace of Stop, whatever the methods in flight do. It
+// blocks; Python's serve_forever.
 func (s *Server) ServeForever() error {
 	defer s.wg.Wait()
 	for {
 		conn, err := s.listener.Accept()
 		if err != nil {
-			if s.ctx.Err() != nil {
-				return nil // stopped
+			if s.ctx.Err() != nil || s.draining.Load() {
+				return nil // stopped, or Shutdown is draining: returns once it stops
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -129,9 +134,11 @@ func (s *Server) ServeForever() error {
 }
 
 // Stop makes ServeForever return: Python's server.stop_event.set(). It
-// closes the listener and every connection; calls in flight finish or fail,
-// and context-aware methods see their context cancelled. Stop is idempotent
-// and does not wait; ServeForever returns once everything has wound down.
+// closes the listener and every connection, and context-aware methods see
+// their context cancelled; each connection's references and holds are
+// released at once. Stop is idempotent and does not wait; ServeForever
+// returns within connection.CallGrace, even if a method ignores its
+// context (its goroutine ends when it returns; its result is discarded).
 func (s *Server) Stop() {
 	s.cancel()
 	s.listener.Close()
@@ -140,6 +147,27 @@ func (s *Server) Stop() {
 		c.Close()
 	}
 	s.mu.Unlock()
+}
+
+// Shutdown stops the server gracefully, as http.Server.Shutdown does: it
+// stops accepting connections, lets the calls in flight finish until ctx
+// is done, then stops as Stop does, and returns ctx.Err() if it had to cut
+// calls short. (Python's shutdown request and stop_event stop at once, as
+// Stop does.)
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	s.listener.Close()
+	defer s.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.inFlight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // serveConn authenticates one connection and serves rpc requests on it until
@@ -160,11 +188,10 @@ func (s *Server) serveConn(conn net.Conn) {
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug
 	}
-	// ServeRequests returns when the connection closes, but only after the
-	// calls in flight: so the session's context is cancelled as soon as
-	// the client is gone, or a method waiting on it would wait (and hold
-	// the connection's references) until Stop.
-	connection.ServeRequests(srv, cancelOnEOF{conn, sess.stop}, &s.cfg)
+	// The session ends as soon as the client is gone, while calls may still
+	// run: its references and holds are released then, not when a method
+	// that ignores its context finally returns.
+	connection.ServeRequests(srv, conn, &s.cfg, sess.end)
 }
 
 // servedByPython serves conn with the Python front door if its first

@@ -19,6 +19,8 @@ type service struct {
 
 // Call runs one method of a shared object: Python's serve_client loop body.
 func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
+	s.sess.server.inFlight.Add(1)
+	defer s.sess.server.inFlight.Add(-1)
 	result, grants, err := s.sess.call(req)
 	reply.Result, reply.Grants, reply.Err = result, grants, toWire(err)
 	return nil
@@ -27,6 +29,8 @@ func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
 // Create makes a new shared object with a registered callable and returns a
 // reference to it: Python's create.
 func (s *service) Create(req *wire.CreateRequest, reply *wire.RefReply) error {
+	s.sess.server.inFlight.Add(1)
+	defer s.sess.server.inFlight.Add(-1)
 	vals, err := req.Args.Decode()
 	if err == nil {
 		var obj *object

@@ -5,7 +5,11 @@
 
 package basemanager
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+)
 
 // Start runs a server for this manager in a goroutine of this process and
 // connects to it. (Python's start() spawns a server process instead; in Go,
@@ -44,6 +48,19 @@ func (m *Manager) Start() error {
 // manager stop working. Shutdown is idempotent; use it with defer as Python
 // uses "with manager:".
 func (m *Manager) Shutdown() error {
+	return m.shutdown(nil)
+}
+
+// ShutdownContext is Shutdown, but a server that Start started first
+// drains: it stops accepting, and the calls in flight, this process's and
+// other clients', finish until ctx is done (Server.Shutdown). It returns
+// ctx.Err() if it had to cut calls short.
+func (m *Manager) ShutdownContext(ctx context.Context) error {
+	return m.shutdown(ctx)
+}
+
+// shutdown stops the manager; a nil ctx stops its server at once.
+func (m *Manager) shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	if m.shutDown {
 		m.mu.Unlock()
@@ -54,6 +71,10 @@ func (m *Manager) Shutdown() error {
 	m.client, m.clients, m.server = nil, nil, nil
 	m.mu.Unlock()
 
+	var drained error
+	if srv != nil && ctx != nil {
+		drained = srv.Shutdown(ctx) // before the connections close: this process's calls may be in flight
+	}
 	for _, c := range clients {
 		c.Close()
 	}
@@ -61,5 +82,5 @@ func (m *Manager) Shutdown() error {
 		return nil
 	}
 	srv.Stop()
-	return <-served
+	return errors.Join(drained, <-served)
 }

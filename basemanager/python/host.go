@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"gomanager/basemanager/internal/connection"
 )
@@ -32,6 +33,8 @@ type Server interface {
 	// Python clients, unless it is gone; Release drops one.
 	Retain(id uint64) bool
 	Release(id uint64)
+	// InFlight counts the calls running, which a graceful shutdown waits for.
+	InFlight() *atomic.Int64
 }
 
 // Session is one connection of a Python client thread: the caller the

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gomanager/basemanager/internal/connection"
 	"gomanager/basemanager/pickle"
@@ -65,14 +66,47 @@ func (s *FrontDoor) Serve(conn net.Conn) {
 		s.serveCalls(sess, conn, cancel)
 		return
 	default:
-		result, err := s.pyPublic(sess, req.name, req.args, req.kwds)
-		if err != nil {
-			reply = s.traceback(err)
-		} else {
-			reply = pickle.Tuple{"#RETURN", result}
+		var ok bool
+		reply, ok = s.within(sess, func() pickle.Tuple {
+			result, err := s.pyPublic(sess, req.name, req.args, req.kwds)
+			if err != nil {
+				return s.traceback(err)
+			}
+			return pickle.Tuple{"#RETURN", result}
+		})
+		if !ok {
+			return
 		}
 	}
 	s.writePy(conn, reply)
+}
+
+// within runs one request on a goroutine of its own and returns its reply,
+// unless the connection ends first and the request does not finish within
+// connection.CallGrace (a method or callable that ignores its context):
+// then the request keeps its goroutine until it returns, and its reply is
+// discarded. Shutdown counts it among the calls in flight.
+func (s *FrontDoor) within(sess Session, request func() pickle.Tuple) (pickle.Tuple, bool) {
+	inFlight := s.srv.InFlight()
+	inFlight.Add(1)
+	done := make(chan pickle.Tuple, 1)
+	go func() {
+		defer inFlight.Add(-1)
+		done <- request()
+	}()
+	select {
+	case reply := <-done:
+		return reply, true
+	case <-sess.Context().Done():
+	}
+	t := time.NewTimer(connection.CallGrace)
+	defer t.Stop()
+	select {
+	case reply := <-done:
+		return reply, true
+	case <-t.C:
+		return nil, false
+	}
 }
 
 // pyMessage is one request: (None, funcname, args, kwds) on a fresh
@@ -324,7 +358,11 @@ func (s *FrontDoor) serveCalls(sess Session, conn net.Conn, cancel context.Cance
 		<-readerDone
 	}()
 	for msg := range requests {
-		if err := s.writePy(conn, s.pyCall(sess, msg)); err != nil {
+		reply, ok := s.within(sess, func() pickle.Tuple { return s.pyCall(sess, msg) })
+		if !ok {
+			return
+		}
+		if err := s.writePy(conn, reply); err != nil {
 			return
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // net/rpc's ServeCodec reads every request on one goroutine and runs it on
@@ -34,32 +35,65 @@ type requestLoop struct {
 	codec   serverCodec
 	maxIdle int32 // idle goroutines beyond this many end: a few per CPU, for the next burst
 
-	turn chan struct{} // holds the turn to read while no goroutine has it; closed when reading ends
-	idle atomic.Int32  // goroutines waiting on turn, or answering and about to
-	wg   sync.WaitGroup
+	turn    chan struct{} // holds the turn to read while no goroutine has it; closed when reading ends
+	ended   func()        // called once reading has ended, before the calls in flight are waited for
+	readEnd chan struct{} // closed when reading has ended and ended has returned
+	idle    atomic.Int32  // goroutines waiting on turn, or answering and about to
+	wg      sync.WaitGroup
 }
 
-// ServeRequests serves srv's requests on conn until it ends, waits for the
-// calls in flight to finish, and closes conn: rpc.Server.ServeConn, in the
-// manager's codec, with a few long-lived goroutines taking turns.
-func ServeRequests(srv *rpc.Server, conn io.ReadWriteCloser, cfg *Config) {
-	serveRequests(srv, newCodec(conn, cfg.MaxMessageSize))
+// CallGrace bounds how long a connection that has ended waits for its
+// calls in flight before it closes: a method that ignores its context
+// (and so outlives its caller) keeps its goroutine, but no longer the
+// connection, and its result is discarded.
+const CallGrace = 250 * time.Millisecond
+
+// ServeRequests serves srv's requests on conn until it ends, then closes
+// conn: rpc.Server.ServeConn, in the manager's codec, with a few
+// long-lived goroutines taking turns. ended is called as soon as reading
+// fails (the peer hung up, the connection broke or was closed), while
+// calls may still run; they get CallGrace to finish.
+func ServeRequests(srv *rpc.Server, conn io.ReadWriteCloser, cfg *Config, ended func()) {
+	serveRequests(srv, newCodec(conn, cfg.MaxMessageSize), ended)
 }
 
 // serveRequests serves the requests on codec until the connection ends,
-// waits for the calls in flight to finish, and closes codec: what
-// rpc.Server.ServeCodec does.
-func serveRequests(srv *rpc.Server, c *codec) {
+// waits for the calls in flight to finish, within CallGrace, and closes
+// codec: what rpc.Server.ServeCodec does, but for that bound.
+func serveRequests(srv *rpc.Server, c *codec, ended func()) {
 	l := &requestLoop{
 		srv:     srv,
 		maxIdle: int32(4 * runtime.GOMAXPROCS(0)),
 		turn:    make(chan struct{}, 1),
+		ended:   ended,
+		readEnd: make(chan struct{}),
 	}
 	l.codec = serverCodec{c, l}
+	// The serving goroutines run the calls, so any of them may be stuck in
+	// a method that ignores its context: this one only waits.
 	l.wg.Add(1)
-	l.serve() // the first turn is this goroutine's
-	l.wg.Wait()
+	go l.serve() // the first turn is this one's
+	<-l.readEnd
+	l.waitCalls(CallGrace)
 	c.Close()
+}
+
+// waitCalls waits for the serving goroutines to finish their calls, for at
+// most grace. Those still running then are stuck in a method that ignores
+// its context: they end when it returns, and their response fails on the
+// closed codec.
+func (l *requestLoop) waitCalls(grace time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		l.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // serve is the body of one serving goroutine, which starts with the turn.
@@ -122,4 +156,10 @@ func (l *requestLoop) passTurn() {
 // reading a request header fails, from the goroutine that has the turn;
 // each goroutine ends once its call is answered. (The idle count no longer
 // matters then: nobody passes a turn again.)
-func (l *requestLoop) endTurns() { close(l.turn) }
+func (l *requestLoop) endTurns() {
+	close(l.turn)
+	if l.ended != nil {
+		l.ended()
+	}
+	close(l.readEnd)
+}
