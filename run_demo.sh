@@ -7,6 +7,11 @@
 #   ./run_demo.sh python   across languages: the Go ProcessA with the lesson's own Python
 #                          ProcessB, then the lesson's Python ProcessA with the Go ProcessB
 #                          (testdata/python/lesson.py; needs python3)
+#   ./run_demo.sh hosts    across two "machines": network namespaces A (192.0.2.1) and B
+#                          (192.0.2.2) joined only by a veth pair; ProcessA serves in A,
+#                          ProcessB connects from B; then A refuses to serve 192.0.2.1
+#                          without an authkey (needs root and ip from iproute2; the
+#                          namespaces and the veth are deleted on every exit)
 #
 # Exits 0 only if every process did.
 set -euo pipefail
@@ -14,20 +19,41 @@ cd "$(dirname "$0")"
 
 scenario=${1:-lesson}
 case "$scenario" in
-lesson | sync | python) ;;
+lesson | sync | python | hosts) ;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync or python)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync, python or hosts)" >&2
 	exit 2
 	;;
 esac
 
+if [[ $scenario == hosts ]]; then
+	# It creates network namespaces: it needs root and ip (iproute2).
+	missing=()
+	[[ $(id -u) -eq 0 ]] || missing+=("not running as root, which creating network namespaces needs (try: sudo ./run_demo.sh hosts)")
+	command -v ip >/dev/null || missing+=("the ip command is missing (install iproute2)")
+	if ((${#missing[@]} > 0)); then
+		printf 'run_demo.sh hosts: %s\n' "${missing[@]}" >&2
+		exit 1
+	fi
+fi
+
 work=$(mktemp -d)
 pids=()
+namespaces=() # the hosts scenario's network namespaces, deleted by cleanup
 cleanup() {
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	# Wait for them: a namespace lives on while a process runs in it.
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	pids=()
+	# Deleting a namespace deletes its end of the veth pair, and with it
+	# the other end.
+	for ns in "${namespaces[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
+	namespaces=()
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT # exit runs cleanup
+trap 'exit 143' TERM
 
 go build -o "$work/demo" ./demo
 
@@ -36,19 +62,24 @@ go build -o "$work/demo" ./demo
 GOMANAGER_AUTHKEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 export GOMANAGER_AUTHKEY
 
-# start_server ROLE: start the serving process on a port the OS picks (never
-# busy), wait until it listens, and set $address and $server_pid.
+# start_server ROLE [HOST [COMMAND...]]: start the serving process on HOST
+# (127.0.0.1 by default) and a port the OS picks (never busy), run by
+# COMMAND if given (ip netns exec NS: on another machine), wait until it
+# listens, and set $address and $server_pid.
 start_server() {
+	local role=$1 host=${2:-127.0.0.1}
+	shift $(($# < 2 ? $# : 2))
 	mkfifo "$work/ready"
 	exec 3<>"$work/ready" # read-write, so a server that dies early cannot block us
-	"$work/demo" -role "$1" -address 127.0.0.1:0 -ready "$work/ready" &
+	"$@" "$work/demo" -role "$role" -address "$host:0" -ready "$work/ready" &
 	server_pid=$!
 	pids+=("$server_pid")
 	if ! read -r -t 30 address <&3; then
-		echo "run_demo.sh: $1 did not start listening within 30 s" >&2
+		echo "run_demo.sh: $role did not start listening within 30 s" >&2
 		exit 1
 	fi
 	exec 3<&-
+	rm "$work/ready"
 }
 
 # start_python_server: start the lesson's Python ProcessA on a port the OS
@@ -102,8 +133,44 @@ python)
 	wait_all
 	exec 4<&-
 	;;
+hosts)
+	# Two machines: network namespaces named for this run, joined by a veth
+	# pair created with its ends already inside them (it never appears in,
+	# and is never linked to, this machine's own network). Documentation
+	# addresses (192.0.2.0/24, RFC 5737).
+	a=gmA-$$-$RANDOM b=gmB-$$-$RANDOM # machine A's namespace, machine B's
+	namespaces+=("$a")                # listed first: cleanup deletes what was made
+	ip netns add "$a"
+	namespaces+=("$b")
+	ip netns add "$b"
+	ip -n "$a" link add "gva$$" type veth peer name "gvb$$" netns "$b"
+	ip -n "$a" addr add 192.0.2.1/24 dev "gva$$"
+	ip -n "$b" addr add 192.0.2.2/24 dev "gvb$$"
+	for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
+	ip -n "$a" link set "gva$$" up
+	ip -n "$b" link set "gvb$$" up
+
+	echo "== machine A (192.0.2.1) serves, machine B (192.0.2.2) connects"
+	start_server ProcessA 192.0.2.1 ip netns exec "$a"
+	ip netns exec "$b" "$work/demo" -role ProcessB -address "$address" &
+	pids+=("$!")
+	wait_all
+
+	echo "== without an authkey, machine A refuses to serve 192.0.2.1"
+	# An empty GOMANAGER_AUTHKEY: the demo serves with no authkey at all.
+	if refusal=$(GOMANAGER_AUTHKEY='' ip netns exec "$a" "$work/demo" -role ProcessA -address 192.0.2.1:0 2>&1); then
+		echo "$refusal"
+		echo "run_demo.sh: ProcessA served 192.0.2.1 without an authkey; it must refuse" >&2
+		exit 1
+	fi
+	echo "$refusal"
+	if [[ $refusal != *"refusing to serve a non-loopback address without an authkey"* ]]; then
+		echo "run_demo.sh: ProcessA failed, but not with the insecure-address error" >&2
+		exit 1
+	fi
+	;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync or python)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync, python or hosts)" >&2
 	exit 2
 	;;
 esac

@@ -10,8 +10,10 @@
 //	demo -role ProcessBPython -address 127.0.0.1:PORT      # ProcessB for a Python ProcessA (testdata/python/lesson.py)
 //
 // Every role reads the authkey from the GOMANAGER_AUTHKEY environment
-// variable. Without -role, or with an unknown one, demo prints its usage
-// and exits with status 2; ./run_demo.sh runs the lesson.
+// variable; unset or empty, there is none, and ProcessA then serves only a
+// loopback address (./run_demo.sh hosts shows the refusal). Without -role,
+// or with an unknown one, demo prints its usage and exits with status 2;
+// ./run_demo.sh runs the lesson.
 package main
 
 import (
@@ -42,9 +44,10 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: demo -role ROLE [-address HOST:PORT] [-ready FILE]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Runs one process of the lesson \"Manager\". ./run_demo.sh runs the lesson,")
-	fmt.Fprintln(w, "starting ProcessA and ProcessB as two OS processes (./run_demo.sh sync and")
-	fmt.Fprintln(w, "./run_demo.sh python run the other scenarios). The authkey is read from the")
-	fmt.Fprintln(w, "GOMANAGER_AUTHKEY environment variable.")
+	fmt.Fprintln(w, "starting ProcessA and ProcessB as two OS processes (./run_demo.sh sync,")
+	fmt.Fprintln(w, "python and hosts run the other scenarios). The authkey is read from the")
+	fmt.Fprintln(w, "GOMANAGER_AUTHKEY environment variable; unset or empty, there is none, and")
+	fmt.Fprintln(w, "then ProcessA serves only a loopback address.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "roles:")
 	for _, r := range roles {
@@ -100,7 +103,7 @@ func main() {
 // until its shutdown goroutine stops the server 3 seconds later.
 func ProcessA(out io.Writer, address, authkey, ready string) error {
 	myString := &shared.SharedString{S: "hello World"}
-	manager := basemanager.New(address, basemanager.WithAuthKey(authkey))
+	manager := basemanager.New(address, authKeyOptions(authkey)...)
 	if err := manager.Register("get_my_string", func() *shared.SharedString { return myString }); err != nil {
 		return err
 	}
@@ -126,6 +129,17 @@ func ProcessA(out io.Writer, address, authkey, ready string) error {
 	return nil
 }
 
+// authKeyOptions returns the option setting authkey, or none for an empty
+// one: no authkey at all, so that basemanager refuses to serve a
+// non-loopback address (ErrInsecureAddress). WithAuthKey("") would set an
+// empty key, which counts as a key.
+func authKeyOptions(authkey string) []basemanager.Option {
+	if authkey == "" {
+		return nil
+	}
+	return []basemanager.Option{basemanager.WithAuthKey(authkey)}
+}
+
 // shutdown stops the server after 3 seconds: server.stop_event.set().
 func shutdown(server *basemanager.Server) {
 	time.Sleep(3 * time.Second)
@@ -136,7 +150,7 @@ func shutdown(server *basemanager.Server) {
 // a proxy, printing what the lesson prints, then shows that values come back
 // as copies.
 func ProcessB(out io.Writer, address, authkey string) error {
-	manager := basemanager.New(address, basemanager.WithAuthKey(authkey))
+	manager := basemanager.New(address, authKeyOptions(authkey)...)
 	if err := manager.Register("get_my_string", nil); err != nil {
 		return err
 	}
