@@ -58,13 +58,13 @@ func FuzzRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, typeid, method string, args []byte, scalars bool) {
 		client, server := net.Pipe()
 		done := make(chan struct{})
-		go func() { defer close(done); srv.serveConn(server) }()
+		go srv.serveConn(server, func() { close(done) })
 		defer func() {
 			client.Close()
 			select {
 			case <-done:
 			case <-time.After(10 * time.Second):
-				t.Fatal("serveConn did not return after the client closed")
+				t.Fatal("the connection did not end after the client closed")
 			}
 		}()
 		if err := connection.ClientHandshake(client, nil); err != nil {

@@ -125,11 +125,10 @@ func (s *Server) ServeForever() error {
 			continue
 		}
 		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.untrack(conn)
-			s.serveConn(conn)
-		}()
+		go s.serveConn(conn, func() {
+			s.untrack(conn)
+			s.wg.Done()
+		})
 	}
 }
 
@@ -171,27 +170,34 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // serveConn authenticates one connection and serves rpc requests on it until
-// it closes; then it releases every reference the connection still held.
-func (s *Server) serveConn(conn net.Conn) {
+// it closes; then it releases every reference the connection still held,
+// and calls ended. (Its goroutine may outlive that, stuck in a method that
+// ignores its context: the server no longer waits for it.)
+func (s *Server) serveConn(conn net.Conn, ended func()) {
 	if err := connection.Accept(conn, &s.cfg); err != nil {
 		s.cfg.Logf("basemanager: %s: connection from %s refused: %v", s.address, conn.RemoteAddr(), err)
+		ended()
 		return
 	}
 	conn, served := s.servedByPython(conn)
 	if served {
+		ended()
 		return
 	}
 
 	sess := s.newSession()
-	defer sess.end()
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug
 	}
 	// The session ends as soon as the client is gone, while calls may still
 	// run: its references and holds are released then, not when a method
-	// that ignores its context finally returns.
-	connection.ServeRequests(srv, conn, &s.cfg, sess.end)
+	// that ignores its context finally returns; and once more when the
+	// calls are done, for what they took meanwhile.
+	connection.ServeRequests(srv, conn, &s.cfg, sess.end, func() {
+		sess.end()
+		ended()
+	})
 }
 
 // servedByPython serves conn with the Python front door if its first

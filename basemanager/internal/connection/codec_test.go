@@ -63,7 +63,7 @@ func codecPair(t *testing.T) (*rpc.Client, *countingConn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		serveRequests(srv, newCodec(sc, DefaultMaxMessageSize), nil)
+		serveRequests(srv, newCodec(sc, DefaultMaxMessageSize), nil, nil)
 	}()
 	conn := &countingConn{Conn: cc}
 	client := rpc.NewClientWithCodec(clientCodec{newCodec(conn, DefaultMaxMessageSize)})

@@ -36,8 +36,10 @@ type requestLoop struct {
 	maxIdle int32 // idle goroutines beyond this many end: a few per CPU, for the next burst
 
 	turn    chan struct{} // holds the turn to read while no goroutine has it; closed when reading ends
-	ended   func()        // called once reading has ended, before the calls in flight are waited for
+	ended   func()        // called once reading has ended, while calls may still run
+	closed  func()        // called once the calls are done (or CallGrace has passed) and the codec is closed
 	readEnd chan struct{} // closed when reading has ended and ended has returned
+	finish  sync.Once     // the first serving goroutine to see readEnd closes the connection
 	idle    atomic.Int32  // goroutines waiting on turn, or answering and about to
 	wg      sync.WaitGroup
 }
@@ -48,57 +50,70 @@ type requestLoop struct {
 // connection, and its result is discarded.
 const CallGrace = 250 * time.Millisecond
 
-// ServeRequests serves srv's requests on conn until it ends, then closes
-// conn: rpc.Server.ServeConn, in the manager's codec, with a few
-// long-lived goroutines taking turns. ended is called as soon as reading
-// fails (the peer hung up, the connection broke or was closed), while
-// calls may still run; they get CallGrace to finish.
-func ServeRequests(srv *rpc.Server, conn io.ReadWriteCloser, cfg *Config, ended func()) {
-	serveRequests(srv, newCodec(conn, cfg.MaxMessageSize), ended)
+// ServeRequests serves srv's requests on conn until it ends:
+// rpc.Server.ServeConn, in the manager's codec, with a few long-lived
+// goroutines taking turns, the calling goroutine first. When reading fails
+// (the peer hung up, the connection broke or was closed), ended is called
+// at once, while calls may still run; they get CallGrace to finish, then
+// conn is closed and closed is called, by a serving goroutine that is not
+// stuck in a call. ServeRequests returns when the calling goroutine has
+// nothing more to do: before closed runs, or after; or, if it is stuck in
+// a method that ignores its context, when that method returns.
+func ServeRequests(srv *rpc.Server, conn io.ReadWriteCloser, cfg *Config, ended, closed func()) {
+	serveRequests(srv, newCodec(conn, cfg.MaxMessageSize), ended, closed)
 }
 
-// serveRequests serves the requests on codec until the connection ends,
-// waits for the calls in flight to finish, within CallGrace, and closes
-// codec: what rpc.Server.ServeCodec does, but for that bound.
-func serveRequests(srv *rpc.Server, c *codec, ended func()) {
+// serveRequests serves the requests on codec as ServeRequests does.
+func serveRequests(srv *rpc.Server, c *codec, ended, closed func()) {
 	l := &requestLoop{
 		srv:     srv,
 		maxIdle: int32(4 * runtime.GOMAXPROCS(0)),
 		turn:    make(chan struct{}, 1),
 		ended:   ended,
+		closed:  closed,
 		readEnd: make(chan struct{}),
 	}
 	l.codec = serverCodec{c, l}
-	// The serving goroutines run the calls, so any of them may be stuck in
-	// a method that ignores its context: this one only waits.
 	l.wg.Add(1)
-	go l.serve() // the first turn is this one's
-	<-l.readEnd
-	l.waitCalls(CallGrace)
-	c.Close()
+	l.serve() // the first turn is this goroutine's
 }
 
-// waitCalls waits for the serving goroutines to finish their calls, for at
-// most grace. Those still running then are stuck in a method that ignores
-// its context: they end when it returns, and their response fails on the
-// closed codec.
-func (l *requestLoop) waitCalls(grace time.Duration) {
+// close waits for the serving goroutines still in a call, for at most
+// CallGrace, then closes the codec. Those still running then are stuck in
+// a method that ignores its context: they end when it returns, and their
+// response fails on the closed codec.
+func (l *requestLoop) close() {
 	done := make(chan struct{})
 	go func() {
 		l.wg.Wait()
 		close(done)
 	}()
-	t := time.NewTimer(grace)
-	defer t.Stop()
+	t := time.NewTimer(CallGrace)
 	select {
 	case <-done:
 	case <-t.C:
+	}
+	t.Stop()
+	l.codec.Close()
+	if l.closed != nil {
+		l.closed()
+	}
+}
+
+// leave ends a serving goroutine; the first to leave after reading ended
+// closes the connection.
+func (l *requestLoop) leave() {
+	l.wg.Done()
+	select {
+	case <-l.readEnd:
+		l.finish.Do(l.close)
+	default:
 	}
 }
 
 // serve is the body of one serving goroutine, which starts with the turn.
 func (l *requestLoop) serve() {
-	defer l.wg.Done()
+	defer l.leave()
 	for {
 		// Reads one request and calls passTurn (or, if reading failed,
 		// endTurns), then runs the call and answers it, calling answering.

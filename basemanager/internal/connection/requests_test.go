@@ -62,7 +62,7 @@ func loopPair(t *testing.T, g *gate) (*rpc.Client, <-chan struct{}) {
 		if err != nil {
 			return
 		}
-		serveRequests(srv, newCodec(conn, DefaultMaxMessageSize), nil)
+		serveRequests(srv, newCodec(conn, DefaultMaxMessageSize), nil, nil)
 	}()
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
