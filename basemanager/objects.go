@@ -19,7 +19,7 @@ import (
 
 // object is one shared object: Python's id_to_obj entry plus its refcount.
 // A server may hold very many, so it keeps here only what a call needs;
-// the rest is derived (identity) or kept aside (Server.held).
+// the rest is derived (its referent's identity) or kept aside (Server.held).
 type object struct {
 	id      uint64
 	reg     *registration

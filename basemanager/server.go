@@ -14,9 +14,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"gomanager/basemanager/internal/connection"
+	"gomanager/basemanager/internal/referents"
 	"gomanager/proxy/wire"
 )
 
@@ -42,15 +42,14 @@ type Server struct {
 
 	holdMu sync.Mutex // orders the settling of ProxyHolders' holds (holds.go); taken before mu
 
-	mu       sync.Mutex                 // guards the fields below
-	objects  map[uint64]*object         // Python's id_to_obj (objects.go)
-	byPtr    map[unsafe.Pointer]*object // objects by referent address, one entry per pointer (identity.go)
-	byIdent  map[identity]*object       // the rare referents whose address another type's object has in byPtr
-	held     map[uint64][]uint64        // ids of objects an object keeps alive (proxies stored in it), by its id (holds.go)
-	lastID   uint64                     // ids are never reused
-	lastRef  uint64
-	lastConn uint64
-	conns    map[net.Conn]struct{} // open connections, closed by Stop
+	mu        sync.Mutex                // guards the fields below
+	objects   map[uint64]*object        // Python's id_to_obj (objects.go)
+	referents *referents.Index[*object] // objects by referent, one entry per pointer (identity.go)
+	held      map[uint64][]uint64       // ids of objects an object keeps alive (proxies stored in it), by its id (holds.go)
+	lastID    uint64                    // ids are never reused
+	lastRef   uint64
+	lastConn  uint64
+	conns     map[net.Conn]struct{} // open connections, closed by Stop
 
 	wg sync.WaitGroup // the accept loop's connection goroutines
 }
@@ -62,18 +61,17 @@ func newServer(registry map[string]*registration, address string, cfg *config) (
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		registry: registry,
-		cfg:      *cfg,
-		listener: ln,
-		address:  ln.Addr().String(),
-		epoch:    randomEpoch(),
-		ctx:      ctx,
-		cancel:   cancel,
-		objects:  map[uint64]*object{},
-		byPtr:    map[unsafe.Pointer]*object{},
-		byIdent:  map[identity]*object{},
-		held:     map[uint64][]uint64{},
-		conns:    map[net.Conn]struct{}{},
+		registry:  registry,
+		cfg:       *cfg,
+		listener:  ln,
+		address:   ln.Addr().String(),
+		epoch:     randomEpoch(),
+		ctx:       ctx,
+		cancel:    cancel,
+		objects:   map[uint64]*object{},
+		referents: newReferentIndex(),
+		held:      map[uint64][]uint64{},
+		conns:     map[net.Conn]struct{}{},
 	}
 	s.python = newFrontDoor(s)
 	return s, nil
