@@ -23,17 +23,18 @@ import (
 type Manager struct {
 	cfg config
 
-	mu       sync.Mutex // guards the fields below
-	address  string
-	registry map[string]*registration
-	client   *rpc.Client   // the current connection, used by Get
-	clients  []*rpc.Client // every connection opened, closed by Shutdown
-	server   *Server       // the server Start runs in this process
-	served   chan error    // ServeForever's result, for Shutdown
-	epoch    uint64        // the epoch of the server client is connected to
-	serving  bool          // GetServer made this manager's server: the registry is fixed
-	started  bool          // Start was called
-	shutDown bool
+	mu         sync.Mutex // guards the fields below
+	address    string
+	registry   map[string]*registration
+	client     *rpc.Client   // the current connection, used by Get
+	clients    []*rpc.Client // every connection opened, closed by Shutdown
+	heartbeats []func()      // stop the connections' heartbeats (WithHeartbeat)
+	server     *Server       // the server Start runs in this process
+	served     chan error    // ServeForever's result, for Shutdown
+	epoch      uint64        // the epoch of the server client is connected to
+	serving    bool          // GetServer made this manager's server: the registry is fixed
+	started    bool          // Start was called
+	shutDown   bool
 }
 
 // New returns a manager for the server at address ("host:port"). The empty
@@ -164,6 +165,9 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64) error {
 	}
 	m.client, m.epoch = client, epoch
 	m.clients = append(m.clients, client)
+	if d := m.cfg.HeartbeatFor(m.address); d > 0 {
+		m.heartbeats = append(m.heartbeats, connection.KeepAlive(client, wire.ServiceName+".Heartbeat", d))
+	}
 	return nil
 }
 
@@ -186,7 +190,11 @@ func dial(ctx context.Context, address string, cfg *config) (*rpc.Client, uint64
 	}
 	client := connection.NewClient(conn, cfg)
 	var epoch uint64
-	if err := client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &epoch); err != nil {
+	err = client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &epoch)
+	if d := cfg.HeartbeatFor(address); err == nil && d > 0 {
+		err = client.Call(wire.ServiceName+".Heartbeat", d, &wire.Empty{}) // heartbeat.go, in package connection
+	}
+	if err != nil {
 		client.Close()
 		return nil, 0, fmt.Errorf("basemanager: connect to %s: %w", address, err)
 	}

@@ -36,12 +36,13 @@ type object struct {
 // session is one authenticated connection and the references it holds.
 type session struct {
 	server *Server
-	conn   uint64             // the connection's number, for wire.Caller
-	ctx    context.Context    // cancelled when the connection ends or the server stops
-	stop   context.CancelFunc // cancels ctx
-	refs   map[uint64]uint64  // ref -> object id; guarded by server.mu
-	ended  bool               // the connection is gone: no new references; guarded by server.mu
-	calls  connection.Calls   // calls a Cancel request may stop (cancel.go)
+	conn   uint64               // the connection's number, for wire.Caller
+	ctx    context.Context      // cancelled when the connection ends or the server stops
+	stop   context.CancelFunc   // cancels ctx
+	refs   map[uint64]uint64    // ref -> object id; guarded by server.mu
+	ended  bool                 // the connection is gone: no new references; guarded by server.mu
+	calls  connection.Calls     // calls a Cancel request may stop (cancel.go)
+	idle   *connection.IdleConn // the connection, which ends itself if a heartbeating client goes silent
 }
 
 // newSession numbers a new connection and gives it a context, cancelled

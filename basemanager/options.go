@@ -83,3 +83,13 @@ func WithHandshakeTimeout(d time.Duration) Option {
 func WithLogger(l *log.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
+
+// WithHeartbeat makes a connecting manager send a heartbeat every d, so
+// that when the network to the server goes silent, its calls in flight
+// fail with proxy.ErrConnectionLost within 3d, and the server drops the
+// connection within 3d (releasing its references, abandoning its locks).
+// d <= 0 turns it off. The default is connection.DefaultHeartbeat (5 s)
+// for a server elsewhere, none on loopback.
+func WithHeartbeat(d time.Duration) Option {
+	return func(c *config) { c.Heartbeat = max(d, 0) }
+}

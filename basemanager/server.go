@@ -184,6 +184,7 @@ func (s *Server) serveConn(conn net.Conn, ended func()) {
 	}
 
 	sess := s.newSession()
+	sess.idle = &connection.IdleConn{Conn: conn}
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug
@@ -192,7 +193,7 @@ func (s *Server) serveConn(conn net.Conn, ended func()) {
 	// run: its references and holds are released then, not when a method
 	// that ignores its context finally returns; and once more when the
 	// calls are done, for what they took meanwhile.
-	connection.ServeRequests(srv, conn, &s.cfg, sess.end, func() {
+	connection.ServeRequests(srv, sess.idle, &s.cfg, sess.end, func() {
 		sess.end()
 		ended()
 	})

@@ -6,7 +6,11 @@
 
 package basemanager
 
-import "gomanager/proxy/wire"
+import (
+	"time"
+
+	"gomanager/proxy/wire"
+)
 
 // service is registered with net/rpc once per connection, so each request
 // knows which connection (session) sent it. Every method follows net/rpc's
@@ -62,6 +66,14 @@ func (s *service) Decref(req *wire.RefRequest, _ *wire.Empty) error {
 // blocked method (a Queue's Get, a Lock's Acquire) stops waiting.
 func (s *service) Cancel(req *wire.CancelRequest, _ *wire.Empty) error {
 	s.sess.calls.Cancel(req.Call)
+	return nil
+}
+
+// Heartbeat is a client's promise to send something every d: from now on
+// the connection ends when it has been silent for 2d (package connection's
+// heartbeat.go). The client calls it again every d.
+func (s *service) Heartbeat(d time.Duration, _ *wire.Empty) error {
+	s.sess.idle.ExpectHeartbeat(d)
 	return nil
 }
 

@@ -67,9 +67,12 @@ func (m *Manager) shutdown(ctx context.Context) error {
 		return nil
 	}
 	m.shutDown = true
-	clients, srv, served := m.clients, m.server, m.served
-	m.client, m.clients, m.server = nil, nil, nil
+	clients, heartbeats, srv, served := m.clients, m.heartbeats, m.server, m.served
+	m.client, m.clients, m.heartbeats, m.server = nil, nil, nil, nil
 	m.mu.Unlock()
+	for _, stop := range heartbeats {
+		stop()
+	}
 
 	var drained error
 	if srv != nil && ctx != nil {

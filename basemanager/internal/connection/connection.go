@@ -25,10 +25,11 @@ type Config struct {
 	AuthKey          []byte        // nil: no authentication secret (loopback only)
 	HandshakeTimeout time.Duration // bounds the handshake on both sides
 	DialTimeout      time.Duration
-	MaxMessageSize   int         // the largest message either side accepts or sends
-	MaxConnections   int         // connections a server keeps open at once
-	TLS              *tls.Config // nil: plain TCP
-	Logger           *log.Logger // where a server logs refused connections; nil: nowhere
+	MaxMessageSize   int           // the largest message either side accepts or sends
+	MaxConnections   int           // connections a server keeps open at once
+	TLS              *tls.Config   // nil: plain TCP
+	Logger           *log.Logger   // where a server logs refused connections; nil: nowhere
+	Heartbeat        time.Duration // a client's heartbeat interval; 0: none; < 0: by address (HeartbeatFor)
 }
 
 // DefaultMaxConnections is how many connections a server keeps open at once
@@ -43,6 +44,7 @@ func DefaultConfig() Config {
 		MaxMessageSize:   DefaultMaxMessageSize,
 		MaxConnections:   DefaultMaxConnections,
 		Logger:           log.Default(),
+		Heartbeat:        -1,
 	}
 }
 
