@@ -6,8 +6,11 @@ package basemanager_test
 
 import (
 	"errors"
+	"net"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"gomanager/basemanager"
 )
@@ -81,4 +84,31 @@ func TestEmptyAuthKeyIsNoAuthKey(t *testing.T) {
 		}
 		t.Errorf("GetServer on 0.0.0.0 with an empty authkey: %v, want ErrInsecureAddress", err)
 	}
+}
+
+// A server that accepts but never speaks (a partition during the
+// handshake) costs a client at most its handshake timeout, with an error
+// that says so.
+func TestConnectToASilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // held open, never written to
+		}
+	}()
+	m := basemanager.New(ln.Addr().String(), basemanager.WithHandshakeTimeout(200*time.Millisecond))
+	start := time.Now()
+	err = within(t, "Connect", m.Connect)
+	if took := time.Since(start); took > 200*time.Millisecond+waitLimit/2 {
+		t.Errorf("Connect to a silent server took %v with a 200 ms handshake timeout", took)
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "authentication") {
+		t.Errorf("Connect to a silent server: %v, want an authentication error wrapping os.ErrDeadlineExceeded", err)
+	}
+	(<-accepted).Close()
 }
