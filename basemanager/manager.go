@@ -139,7 +139,7 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 	for {
 		client, epoch, err := dial(ctx, address, &m.cfg)
 		if err == nil {
-			return m.adopt(client, epoch)
+			return m.adopt(client, epoch, m.cfg.HeartbeatFor(address))
 		}
 		if !retry || !errors.Is(err, syscall.ECONNREFUSED) {
 			return err
@@ -155,8 +155,9 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 	}
 }
 
-// adopt makes client the manager's current connection.
-func (m *Manager) adopt(client *rpc.Client, epoch uint64) error {
+// adopt makes client the manager's current connection, heartbeating every
+// heartbeat if it is not 0.
+func (m *Manager) adopt(client *rpc.Client, epoch uint64, heartbeat time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.shutDown {
@@ -165,8 +166,8 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64) error {
 	}
 	m.client, m.epoch = client, epoch
 	m.clients = append(m.clients, client)
-	if d := m.cfg.HeartbeatFor(m.address); d > 0 {
-		m.heartbeats = append(m.heartbeats, connection.KeepAlive(client, wire.ServiceName+".Heartbeat", d))
+	if heartbeat > 0 { // the same interval dial announced to the server
+		m.heartbeats = append(m.heartbeats, connection.KeepAlive(client, wire.ServiceName+".Heartbeat", heartbeat))
 	}
 	return nil
 }
