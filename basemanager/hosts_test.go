@@ -1,4 +1,5 @@
-// hosts_test.go proves issue 11, item 4, for the lesson and for TLS: a
+// hosts_test.go proves issue 11, item 4, for the lesson and for TLS (and
+// holds the harness partition_test.go partitions the machines with): a
 // manager used across two "machines". Each test makes two network
 // namespaces of its own, machine A (192.0.2.1) and machine B (192.0.2.2),
 // joined only by a veth pair whose ends are created inside them (nothing is
@@ -46,12 +47,13 @@ import (
 // The children learn their role and what they need from these variables;
 // every child gets all of them, empty when unused.
 const (
-	hostsRoleEnv    = "GOMANAGER_HOSTS_ROLE"    // hostsServerRole, hostsClientRole or hostsNoKeyRole
-	hostsAddressEnv = "GOMANAGER_HOSTS_ADDRESS" // the server's host:port (port 0 for a server)
-	hostsAuthkeyEnv = "GOMANAGER_HOSTS_AUTHKEY" // the authkey, hex
-	hostsCertEnv    = "GOMANAGER_HOSTS_CERT"    // server: its certificate, a PEM file; empty: no TLS
-	hostsKeyEnv     = "GOMANAGER_HOSTS_KEY"     // server: the certificate's private key, a PEM file
-	hostsCAEnv      = "GOMANAGER_HOSTS_CA"      // client: the CA to trust, a PEM file; hostsNoRoots: none; empty: no TLS
+	hostsRoleEnv    = "GOMANAGER_HOSTS_ROLE"      // hostsServerRole, hostsClientRole, hostsNoKeyRole or a partition role
+	hostsAddressEnv = "GOMANAGER_HOSTS_ADDRESS"   // the server's host:port (port 0 for a server)
+	hostsAuthkeyEnv = "GOMANAGER_HOSTS_AUTHKEY"   // the authkey, hex
+	hostsCertEnv    = "GOMANAGER_HOSTS_CERT"      // server: its certificate, a PEM file; empty: no TLS
+	hostsKeyEnv     = "GOMANAGER_HOSTS_KEY"       // server: the certificate's private key, a PEM file
+	hostsCAEnv      = "GOMANAGER_HOSTS_CA"        // client: the CA to trust, a PEM file; hostsNoRoots: none; empty: no TLS
+	hostsBeatEnv    = "GOMANAGER_HOSTS_HEARTBEAT" // partition client: its heartbeat interval, a time.Duration
 )
 
 // The children's roles.
@@ -59,6 +61,10 @@ const (
 	hostsServerRole = "server"       // serve get_my_string; print "ADDR host:port"; serve until stdin closes
 	hostsClientRole = "client"       // run the lesson's calls against the server
 	hostsNoKeyRole  = "serve-no-key" // try to serve without an authkey: must be refused
+
+	// The partition test's children, driven line by line (partition_test.go).
+	hostsPartitionServerRole = "partition-server" // hold the_lock and SyncManager's types; watch them be released
+	hostsPartitionClientRole = "partition-client" // hold the lock, a dict and a pending Get across a partition
 )
 
 // hostsNoRoots, as hostsCAEnv, makes a TLS client that trusts no authority.
@@ -80,7 +86,8 @@ const (
 
 // hostsNetwork is two network namespaces joined by a veth pair.
 type hostsNetwork struct {
-	a, b string // the namespaces: machine A (hostA), machine B (hostB)
+	a, b         string // the namespaces: machine A (hostA), machine B (hostB)
+	vethA, vethB string // the veth pair's ends: vethA in a, vethB in b
 }
 
 var (
@@ -119,8 +126,11 @@ func newHostsNetwork(t *testing.T) *hostsNetwork {
 	t.Helper()
 	hostsRequire(t)
 	n, pid := hostsSeq.Add(1), os.Getpid()
-	hn := &hostsNetwork{a: fmt.Sprintf("gmtA-%d-%d", pid, n), b: fmt.Sprintf("gmtB-%d-%d", pid, n)}
-	vethA, vethB := fmt.Sprintf("gta%d_%d", pid, n), fmt.Sprintf("gtb%d_%d", pid, n)
+	hn := &hostsNetwork{
+		a: fmt.Sprintf("gmtA-%d-%d", pid, n), b: fmt.Sprintf("gmtB-%d-%d", pid, n),
+		vethA: fmt.Sprintf("gta%d_%d", pid, n), vethB: fmt.Sprintf("gtb%d_%d", pid, n),
+	}
+	vethA, vethB := hn.vethA, hn.vethB
 	if len(vethA) > 15 || len(vethB) > 15 {
 		t.Fatalf("veth names %q and %q are longer than 15 characters", vethA, vethB)
 	}
@@ -174,6 +184,7 @@ func hostsIP(args ...string) ([]byte, error) {
 // variables, which default to empty.
 type hostsEnv struct {
 	role, address, authkey, cert, key, ca string
+	heartbeat                             string // a time.Duration, for hostsBeatEnv
 }
 
 // command returns the command running this test binary as the child e
@@ -194,6 +205,7 @@ func (e hostsEnv) command(t *testing.T, ctx context.Context, ns string) *exec.Cm
 		hostsCertEnv+"="+e.cert,
 		hostsKeyEnv+"="+e.key,
 		hostsCAEnv+"="+e.ca,
+		hostsBeatEnv+"="+e.heartbeat,
 		// Under -race, a child exiting with status 0 would first sleep 1 s.
 		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.WaitDelay = hostsWaitDelay
@@ -344,6 +356,135 @@ func (s *hostsServer) stop(t *testing.T, cmd *exec.Cmd) {
 		}
 	case <-time.After(waitLimit):
 		t.Errorf("the server's stdout did not end within %v of its exit", waitLimit)
+	}
+}
+
+// hostsChild is a child the test talks with, a line at a time: the test
+// writes a command to its stdin and reads its answer, one line, from its
+// stdout. Closing its stdin asks it to finish.
+type hostsChild struct {
+	name   string        // its role and namespace, for messages
+	stdin  *os.File      // the test's end of the child's stdin
+	lines  chan string   // the child's stdout, a line at a time; closed when it ends
+	exited chan struct{} // closed once Wait has returned
+	err    error         // Wait's result, set before exited is closed
+	stderr bytes.Buffer  // read only after exited is closed
+	said   []string      // the lines expect has read, for the log
+}
+
+// startHostsChild starts the child e describes in ns and finishes it in
+// cleanup (see finish); ctx kills it.
+func startHostsChild(t *testing.T, ctx context.Context, ns string, e hostsEnv) *hostsChild {
+	t.Helper()
+	cmd := e.command(t, ctx, ns)
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		t.Fatal(err)
+	}
+	c := &hostsChild{name: e.role + " in " + ns, stdin: inW, lines: make(chan string, 64), exited: make(chan struct{})}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, &c.stderr
+	err = cmd.Start()
+	inR.Close() // the child's ends
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		t.Fatalf("starting the %s: %v", c.name, err)
+	}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.exited)
+	}()
+	go func() {
+		defer outR.Close()
+		defer close(c.lines)
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() { c.finish(t, cmd) })
+	return c
+}
+
+// send writes a command line to the child.
+func (c *hostsChild) send(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if _, err := fmt.Fprintf(c.stdin, format+"\n", args...); err != nil {
+		t.Fatalf("telling the %s %q: %v", c.name, fmt.Sprintf(format, args...), err)
+	}
+}
+
+// expect reads the child's next line, waiting at most limit, and returns
+// what follows word in it; the line must be word, or word and a space.
+func (c *hostsChild) expect(t *testing.T, word string, limit time.Duration) string {
+	t.Helper()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case line, ok := <-c.lines:
+		if !ok {
+			t.Fatalf("the %s ended its output instead of saying %s", c.name, word)
+		}
+		c.said = append(c.said, line)
+		if line == word {
+			return ""
+		}
+		rest, ok := strings.CutPrefix(line, word+" ")
+		if !ok {
+			t.Fatalf("the %s said %q, want %s", c.name, line, word)
+		}
+		return rest
+	case <-timer.C:
+		t.Fatalf("the %s did not say %s within %v", c.name, word, limit)
+		return ""
+	}
+}
+
+// finish closes the child's stdin and waits for it to exit, killing it if
+// it takes longer than hostsStopLimit; it fails the test if the child did
+// not exit normally, and logs what it printed if the test failed.
+func (c *hostsChild) finish(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	c.stdin.Close()
+	select {
+	case <-c.exited:
+	case <-time.After(hostsStopLimit):
+		t.Errorf("the %s did not exit within %v of its stdin closing; killing it", c.name, hostsStopLimit)
+		cmd.Process.Kill()
+		select {
+		case <-c.exited:
+		case <-time.After(waitLimit):
+			t.Errorf("the %s did not exit within %v of being killed", c.name, waitLimit)
+			return
+		}
+	}
+	said := c.said
+	drained := time.After(waitLimit) // the child's stdout ends when it exits
+drain:
+	for {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				break drain
+			}
+			said = append(said, line)
+		case <-drained:
+			t.Errorf("the %s's stdout did not end within %v of its exit", c.name, waitLimit)
+			break drain
+		}
+	}
+	if c.err != nil {
+		t.Errorf("the %s: %v", c.name, c.err)
+	}
+	if c.err != nil || t.Failed() {
+		t.Logf("the %s printed:\n%s\nstderr:\n%s", c.name, strings.Join(said, "\n"), c.stderr.String())
 	}
 }
 
@@ -564,6 +705,10 @@ func TestHostsHelperProcess(t *testing.T) {
 		code = hostsClient(os.Stdout)
 	case hostsNoKeyRole:
 		code = hostsServeWithoutKey(os.Stdout)
+	case hostsPartitionServerRole:
+		code = partitionServe(os.Stdout, os.Stdin)
+	case hostsPartitionClientRole:
+		code = partitionClient(os.Stdout, os.Stdin)
 	default:
 		fmt.Fprintf(os.Stderr, "unknown %s=%q\n", hostsRoleEnv, role)
 		code = 2
