@@ -69,6 +69,14 @@ func (l *Lock) Locked() bool {
 	return l.locked
 }
 
+// Holder reports the connection holding the lock, if it is held: for a
+// server's debug page (package debugpage). It is not in the exposed list.
+func (l *Lock) Holder() (conn uint64, held bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holder, l.locked
+}
+
 // Abandon releases the lock if the connection conn holds it; the server
 // calls it when conn ends (basemanager.Abandoner).
 func (l *Lock) Abandon(conn uint64) {
@@ -195,6 +203,15 @@ func (r *reentrant) abandon(conn uint64) {
 
 // ownerLock is the state of a reentrant lock owned by one handle, shared by
 // RLock and Condition (in reentrant). Its fields are guarded by the
+
+// Holder reports the connection holding an RLock or a Condition's lock,
+// if it is held: for a server's debug page. It is not in the exposed list.
+func (r *reentrant) Holder() (conn uint64, held bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lock.owner.Conn, r.lock.count > 0
+}
+
 // containing type's mutex.
 type ownerLock struct {
 	owner     wire.Caller // meaningful while count > 0
