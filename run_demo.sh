@@ -4,6 +4,11 @@
 #
 #   ./run_demo.sh          the lesson: ProcessA shares "hello World", ProcessB uses a proxy
 #   ./run_demo.sh sync     SyncManager: worker processes share a dict, a lock and a queue
+#                          (with DEBUG=1 in the environment, as in DEBUG=1 ./run_demo.sh sync,
+#                          it also serves the server's debug page on 127.0.0.1 and prints
+#                          "debug page: http://127.0.0.1:PORT/": the objects and who holds
+#                          them, the connections and their blocked calls, the lock holders;
+#                          up while the scenario runs, ?format=json for JSON)
 #   ./run_demo.sh python   across languages: the Go ProcessA with the lesson's own Python
 #                          ProcessB, then the lesson's Python ProcessA with the Go ProcessB
 #                          (testdata/python/lesson.py; needs python3)

@@ -19,11 +19,13 @@ func (sess *session) callContext(obj *object, req *wire.Request) (ctx context.Co
 	if sig := obj.info.methods[req.Method]; sig == nil || !sig.wantsCtx {
 		return sess.ctx, nothing
 	}
+	unblock := sess.calls.Track(req, obj.reg.typeid+"."+req.Method) // shown on the debug page while it runs
 	ctx = wire.WithCaller(sess.ctx, wire.Caller{Conn: sess.conn, Ref: req.Ref})
 	if req.Call == 0 {
-		return ctx, nothing
+		return ctx, unblock
 	}
-	return sess.calls.Start(ctx, req.Call)
+	ctx, cancel := sess.calls.Start(ctx, req.Call)
+	return ctx, func() { cancel(); unblock() }
 }
 
 func nothing() {}

@@ -1,14 +1,22 @@
 // debug.go mirrors number_of_objects and debug_info in Python's
 // managers.py (Server's, and BaseManager's _number_of_objects and
-// _debug_info): what a server holds, for tests and curious eyes.
+// _debug_info): what a server holds, for tests and curious eyes; and the
+// snapshot behind the debug page (package debugpage), with the counts of
+// calls it shows.
 
 package basemanager
 
 import (
+	"cmp"
+	"crypto/tls"
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"gomanager/basemanager/debugpage"
 	"gomanager/proxy/wire"
 )
 
@@ -23,28 +31,90 @@ func (s *Server) NumberOfObjects() int {
 // DebugInfo describes every shared object, one line each, as
 // "id: typeid refcount=N value": Python's _debug_info.
 func (s *Server) DebugInfo() string {
-	type entry struct {
-		obj  *object
-		refs int
-	}
-	s.mu.Lock()
-	entries := make([]entry, 0, len(s.objects))
-	for _, obj := range s.objects {
-		entries = append(entries, entry{obj, obj.refs})
-	}
-	s.mu.Unlock()
-	slices.SortFunc(entries, func(a, b entry) int { return int(a.obj.id) - int(b.obj.id) })
 	var b strings.Builder
-	for _, e := range entries {
-		e.obj.mu.Lock()
-		str := e.obj.str()
-		e.obj.mu.Unlock()
-		if len(str) > 75 {
-			str = str[:75]
-		}
-		fmt.Fprintf(&b, "%d: %s refcount=%d\n    %s\n", e.obj.id, e.obj.reg.typeid, e.refs, str)
+	for _, o := range s.snapshot().Objects {
+		fmt.Fprintf(&b, "%d: %s refcount=%d\n    %s\n", o.ID, o.Typeid, o.Refs, o.Str)
 	}
 	return b.String()
+}
+
+// DebugHandler serves srv's debug page, net/rpc's /debug/rpc for a
+// manager (package debugpage): its objects and who holds them, its
+// connections and their blocked calls, its lock holders; as JSON with
+// ?format=json. Nothing serves it unless the program does: it shows
+// shared data, so serve it on loopback only.
+func DebugHandler(srv *Server) http.Handler { return debugpage.Handler(srv.snapshot) }
+
+// snapshot is the server at this moment, for DebugInfo and the debug page.
+func (s *Server) snapshot() debugpage.Snapshot {
+	snap := debugpage.Snapshot{Address: s.address, Epoch: s.epoch, Uptime: time.Since(s.started),
+		CallsServed: s.served.Load(), CallsFailed: s.failed.Load()}
+	heldBy, inside := map[uint64][]uint64{}, map[uint64][]uint64{}
+	s.mu.Lock()
+	objs := slices.SortedFunc(maps.Values(s.objects), func(a, b *object) int { return cmp.Compare(a.id, b.id) })
+	refs := make([]int, len(objs))
+	for i, obj := range objs {
+		refs[i] = obj.refs
+	}
+	sessions := slices.SortedFunc(maps.Values(s.sessions), func(a, b *session) int { return cmp.Compare(a.conn, b.conn) })
+	for _, sess := range sessions {
+		for _, id := range sess.refs {
+			heldBy[id] = append(heldBy[id], sess.conn)
+		}
+	}
+	for holder, ids := range s.held {
+		for _, id := range ids {
+			inside[id] = append(inside[id], holder)
+		}
+	}
+	s.mu.Unlock()
+	for i, obj := range objs { // outside s.mu: String and Holder take the object's own locks
+		obj.mu.Lock()
+		str := obj.str()
+		obj.mu.Unlock()
+		snap.Objects = append(snap.Objects, debugpage.Object{ID: obj.id, Typeid: obj.reg.typeid, Refs: refs[i],
+			HeldBy: heldBy[obj.id], InsideOf: inside[obj.id], Str: str[:min(len(str), 75)]})
+		if h, ok := obj.value.Interface().(interface{ Holder() (uint64, bool) }); ok {
+			if conn, held := h.Holder(); held {
+				snap.Locks = append(snap.Locks, debugpage.Lock{ObjectID: obj.id, Typeid: obj.reg.typeid, Holder: conn})
+			}
+		}
+	}
+	for _, sess := range sessions {
+		snap.Connections = append(snap.Connections, sess.debugInfo(len(s.cfg.AuthKey) > 0))
+	}
+	return snap
+}
+
+// begin and finish count a call: for Shutdown, and for the debug page.
+func (sess *session) begin() {
+	sess.server.inFlight.Add(1)
+	sess.inFlight.Add(1)
+}
+
+func (sess *session) finish(err error) {
+	if err != nil {
+		sess.server.failed.Add(1)
+	} else {
+		sess.server.served.Add(1)
+	}
+	sess.inFlight.Add(-1)
+	sess.server.inFlight.Add(-1)
+}
+
+// debugInfo describes the connection for the debug page.
+func (sess *session) debugInfo(keyed bool) debugpage.Connection {
+	_, tls := sess.peer.(*tls.Conn)
+	c := debugpage.Connection{Number: sess.conn, Peer: sess.peer.RemoteAddr().String(), Python: sess.python,
+		Auth: "none (loopback)", TLS: tls, InFlight: int(sess.inFlight.Load())}
+	if keyed {
+		c.Auth = "authkey"
+	}
+	for _, call := range sess.calls.Tracked() {
+		c.Blocked = append(c.Blocked, debugpage.Call{Method: call.Method, For: time.Since(call.Since)})
+	}
+	slices.SortFunc(c.Blocked, func(a, b debugpage.Call) int { return cmp.Compare(b.For, a.For) })
+	return c
 }
 
 // NumberOfObjects asks the server how many shared objects it holds:

@@ -7,10 +7,12 @@ package basemanager
 import (
 	"context"
 	"fmt"
+	"net"
 	"reflect"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy"
@@ -43,16 +45,22 @@ type session struct {
 	ended  bool                 // the connection is gone: no new references; guarded by server.mu
 	calls  connection.Calls     // calls a Cancel request may stop (cancel.go)
 	idle   *connection.IdleConn // the connection, which ends itself if a heartbeating client goes silent
+
+	peer     net.Conn     // for the debug page (debug.go), as are the fields below
+	python   bool         // a CPython client's
+	inFlight atomic.Int32 // calls running
 }
 
 // newSession numbers a new connection and gives it a context, cancelled
 // when it ends or the server stops.
-func (s *Server) newSession() *session {
+func (s *Server) newSession(peer net.Conn, python bool) *session {
 	ctx, stop := context.WithCancel(s.ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastConn++
-	return &session{server: s, conn: s.lastConn, ctx: ctx, stop: stop, refs: map[uint64]uint64{}}
+	sess := &session{server: s, conn: s.lastConn, ctx: ctx, stop: stop, refs: map[uint64]uint64{}, peer: peer, python: python}
+	s.sessions[sess.conn] = sess
+	return sess
 }
 
 // create runs the callable registered under typeid and takes a reference
@@ -180,6 +188,7 @@ func (sess *session) end() {
 	s := sess.server
 	s.mu.Lock()
 	sess.ended = true
+	delete(s.sessions, sess.conn)
 	abandoners := s.abandonersLocked() // before the references go, which may free some
 	for ref, id := range sess.refs {
 		delete(sess.refs, ref)

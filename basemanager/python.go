@@ -42,8 +42,8 @@ func (h pythonHost) Epoch() uint64              { return h.s.epoch }
 func (h pythonHost) Context() context.Context   { return h.s.ctx }
 func (h pythonHost) Config() *connection.Config { return &h.s.cfg }
 func (h pythonHost) InFlight() *atomic.Int64    { return &h.s.inFlight }
-func (h pythonHost) NewSession(ctx context.Context) python.Session {
-	sess := h.s.newSession()
+func (h pythonHost) NewSession(ctx context.Context, conn net.Conn) python.Session {
+	sess := h.s.newSession(conn, true)
 	stop := context.AfterFunc(ctx, sess.stop)
 	return pythonSession{sess, stop}
 }

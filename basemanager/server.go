@@ -38,7 +38,11 @@ type Server struct {
 	cancel   context.CancelFunc // Python's stop_event.set()
 	python   frontDoor          // serves CPython's clients on the same address (python.go)
 	inFlight atomic.Int64       // calls running, which Shutdown waits for
-	draining atomic.Bool        // Shutdown has closed the listener
+	served   atomic.Int64       // calls that returned a result, and those that failed (debug.go)
+	failed   atomic.Int64
+	started  time.Time
+	draining atomic.Bool      // Shutdown has closed the listener
+	conns    connection.Conns // open connections, closed by Stop
 
 	holdMu sync.Mutex // orders the settling of ProxyHolders' holds (holds.go); taken before mu
 
@@ -49,7 +53,7 @@ type Server struct {
 	lastID    uint64                    // ids are never reused
 	lastRef   uint64
 	lastConn  uint64
-	conns     map[net.Conn]struct{} // open connections, closed by Stop
+	sessions  map[uint64]*session // the authenticated ones, by number (debug.go)
 
 	wg sync.WaitGroup // the accept loop's connection goroutines
 }
@@ -71,7 +75,8 @@ func newServer(registry map[string]*registration, address string, cfg *config) (
 		objects:   map[uint64]*object{},
 		referents: newReferentIndex(),
 		held:      map[uint64][]uint64{},
-		conns:     map[net.Conn]struct{}{},
+		sessions:  map[uint64]*session{},
+		started:   time.Now(),
 	}
 	s.python = newFrontDoor(s)
 	return s, nil
@@ -116,7 +121,7 @@ func (s *Server) ServeForever() error {
 			s.Stop()
 			return fmt.Errorf("basemanager: serve %s: accept: %w", s.address, err)
 		}
-		if !s.admit(conn) {
+		if !s.conns.Admit(conn, &s.cfg, s.address) {
 			if s.ctx.Err() != nil {
 				return nil
 			}
@@ -124,7 +129,7 @@ func (s *Server) ServeForever() error {
 		}
 		s.wg.Add(1)
 		go s.serveConn(conn, func() {
-			s.untrack(conn)
+			s.conns.Remove(conn)
 			s.wg.Done()
 		})
 	}
@@ -139,11 +144,7 @@ func (s *Server) ServeForever() error {
 func (s *Server) Stop() {
 	s.cancel()
 	s.listener.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
+	s.conns.CloseAll()
 }
 
 // Shutdown stops the server gracefully, as http.Server.Shutdown does: it
@@ -183,7 +184,7 @@ func (s *Server) serveConn(conn net.Conn, ended func()) {
 		return
 	}
 
-	sess := s.newSession()
+	sess := s.newSession(conn, false)
 	sess.idle = &connection.IdleConn{Conn: conn}
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {

@@ -23,9 +23,9 @@ type service struct {
 
 // Call runs one method of a shared object: Python's serve_client loop body.
 func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
-	s.sess.server.inFlight.Add(1)
-	defer s.sess.server.inFlight.Add(-1)
+	s.sess.begin() // counted for Shutdown and the debug page (debug.go)
 	result, grants, err := s.sess.call(req)
+	s.sess.finish(err)
 	reply.Result, reply.Grants, reply.Err = result, grants, toWire(err)
 	return nil
 }
@@ -33,8 +33,7 @@ func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
 // Create makes a new shared object with a registered callable and returns a
 // reference to it: Python's create.
 func (s *service) Create(req *wire.CreateRequest, reply *wire.RefReply) error {
-	s.sess.server.inFlight.Add(1)
-	defer s.sess.server.inFlight.Add(-1)
+	s.sess.begin()
 	vals, err := req.Args.Decode()
 	if err == nil {
 		var obj *object
@@ -42,6 +41,7 @@ func (s *service) Create(req *wire.CreateRequest, reply *wire.RefReply) error {
 			reply.ID, reply.Epoch, reply.Exposed = obj.id, s.sess.server.epoch, obj.exposed
 		}
 	}
+	s.sess.finish(err)
 	reply.Err = toWire(err)
 	return nil
 }

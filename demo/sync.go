@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"sort"
@@ -26,12 +28,29 @@ const (
 
 // SyncParent serves a SyncManager in this process, shares a queue of work,
 // a lock and a dict with worker processes, and checks their total.
-func SyncParent(out io.Writer, authkey string) error {
+//
+// With DEBUG=1 in the environment it also serves the server's debug page
+// (basemanager.DebugHandler) on a loopback port, prints its URL before the
+// workers start, and keeps it up until the scenario ends.
+func SyncParent(out io.Writer, authkey string) (err error) {
 	manager := basemanager.NewSyncManager("127.0.0.1:0", basemanager.WithAuthKey(authkey))
-	if err := manager.Start(); err != nil {
+	// Python's manager.start(), in the two steps Start takes: serve on a
+	// goroutine, then connect. Start would keep the *Server to itself; the
+	// debug page needs it.
+	srv, err := manager.GetServer()
+	if err != nil {
 		return err
 	}
-	defer manager.Shutdown()
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeForever() }()
+	defer func() {
+		srv.Stop()
+		err = errors.Join(err, <-served)
+	}()
+	if err := manager.Connect(); err != nil {
+		return err
+	}
+	defer manager.Shutdown() // before the server stops: defers run last first
 
 	queue, err := proxy.NewQueue[int](manager, 0) // manager.Queue()
 	if err != nil {
@@ -49,6 +68,13 @@ func SyncParent(out io.Writer, authkey string) error {
 	}
 	defer results.Close()
 	fmt.Fprintf(out, "parent: serving a SyncManager at %s with a Queue, a Lock and a dict\n", manager.Address())
+	if os.Getenv("DEBUG") == "1" {
+		stopPage, pageErr := serveDebugPage(out, srv)
+		if pageErr != nil {
+			return pageErr
+		}
+		defer func() { err = errors.Join(err, stopPage()) }()
+	}
 
 	// Proxies travel to other processes as tokens: plain data, no credentials.
 	tokens, err := json.Marshal(map[string]proxy.Token{"queue": queue.Token(), "lock": lock.Token(), "results": results.Token()})
@@ -97,6 +123,33 @@ func SyncParent(out io.Writer, authkey string) error {
 		return fmt.Errorf("lost or duplicated updates: total %d, items %d", total, items)
 	}
 	return nil
+}
+
+// serveDebugPage serves srv's debug page on a loopback port the OS picks
+// (the page shows shared data: it belongs on loopback) and prints its URL.
+// The returned stop shuts the page's HTTP server down and waits for its
+// goroutine.
+func serveDebugPage(out io.Writer, srv *basemanager.Server) (stop func() error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	page := &http.Server{Handler: basemanager.DebugHandler(srv), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- page.Serve(ln) }()
+	fmt.Fprintf(out, "debug page: http://%s/\n", ln.Addr())
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := page.Shutdown(ctx) // lets a page being fetched finish
+		if err != nil {
+			page.Close()
+		}
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		return err
+	}, nil
 }
 
 // SyncWorker takes numbers from the shared queue until it gets 0, adding

@@ -23,7 +23,7 @@ type Server interface {
 	Epoch() uint64              // this run of the server, part of every ident
 	Context() context.Context   // cancelled when the server stops
 	Config() *connection.Config // the message limit and the logger
-	NewSession(ctx context.Context) Session
+	NewSession(ctx context.Context, conn net.Conn) Session
 	Object(id uint64) (Object, bool)
 	Objects() []Object // every object, in id order
 	// Callable returns what typeid was registered with (nil if declared

@@ -42,7 +42,7 @@ type Reprer interface {
 func (s *FrontDoor) Serve(conn net.Conn) {
 	ctx, cancel := context.WithCancel(s.srv.Context())
 	defer cancel()
-	sess := s.srv.NewSession(ctx)
+	sess := s.srv.NewSession(ctx, conn)
 	// Holds (of a lock, say) belong to the client thread's connection, as
 	// Go clients' do: they are released when it ends.
 	defer sess.End()

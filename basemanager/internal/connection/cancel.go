@@ -1,20 +1,25 @@
 // cancel.go tracks the calls in flight on one connection that a Cancel
-// request may stop: Python's managers have no counterpart, since there a
-// blocked call blocks its thread.
+// request may stop, and those that may block, for the debug page: Python's
+// managers have no counterpart, since there a blocked call blocks its
+// thread.
 
 package connection
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
+	"time"
 )
 
 // Calls is the set of cancellable calls in flight on one connection, by
 // the numbers their callers gave them. The zero value is ready to use.
 type Calls struct {
-	mu    sync.Mutex                    // guards calls and early
-	calls map[uint64]context.CancelFunc // nil value: cancelled before it started
-	early int                           // nil entries added since they were last swept
+	mu      sync.Mutex                    // guards the fields below
+	calls   map[uint64]context.CancelFunc // nil value: cancelled before it started
+	early   int                           // nil entries added since they were last swept
+	running map[any]Running               // calls Track records
 }
 
 // maxEarlyCancels bounds the cancel requests a connection remembers for
@@ -66,4 +71,33 @@ func (c *Calls) Cancel(id uint64) {
 		c.calls = map[uint64]context.CancelFunc{}
 	}
 	c.calls[id] = nil
+}
+
+// Running is a call running on a connection, for a server's debug page.
+type Running struct {
+	Method string
+	Since  time.Time
+}
+
+// Track records a running call of method under key until the returned
+// func is called: the server tracks those that may block.
+func (c *Calls) Track(key any, method string) (untrack func()) {
+	c.mu.Lock()
+	if c.running == nil {
+		c.running = map[any]Running{}
+	}
+	c.running[key] = Running{method, time.Now()}
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		delete(c.running, key)
+		c.mu.Unlock()
+	}
+}
+
+// Tracked returns the calls Track recorded that are still running.
+func (c *Calls) Tracked() []Running {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Collect(maps.Values(c.running))
 }
