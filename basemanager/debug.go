@@ -92,8 +92,8 @@ func (sess *session) begin() {
 	sess.inFlight.Add(1)
 }
 
-func (sess *session) finish(err error) {
-	if err != nil {
+func (sess *session) finish(failed bool) {
+	if failed {
 		sess.server.failed.Add(1)
 	} else {
 		sess.server.served.Add(1)

@@ -45,13 +45,13 @@
 //
 // Everything else is beside the path, one job a file or a package:
 // options.go, errors.go, start.go (Start, Shutdown), rebuild.go (Rebuild),
-// debug.go, signature.go (argument conversion), hooks.go and holds.go (what
-// shared types may implement), identity.go, epoch.go, cancel.go, conns.go,
-// syncmanager.go (NewSyncManager); python.go, the one door to package
+// debug.go (and DebugHandler: package debugpage), signature.go (argument
+// conversion), hooks.go and holds.go (what shared types may implement),
+// identity.go, epoch.go, cancel.go, syncmanager.go; python.go, the door to
 // [gomanager/basemanager/python], which serves CPython's own clients on the
 // same address and is a Go client of CPython servers; and
 // internal/connection: Python's multiprocessing.connection (listener,
-// handshake, framing) and the speed machinery under net/rpc.
+// handshake, framing), heartbeats, and the speed machinery under net/rpc.
 //
 // # Methods a proxy can call
 //

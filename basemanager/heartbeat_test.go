@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/exec"
 	"strings"
@@ -202,10 +203,11 @@ func TestHeartbeatServerDropsASilentClient(t *testing.T) {
 	for _, d := range heartbeatIntervals {
 		t.Run(d.String(), func(t *testing.T) {
 			lock := sharedtypes.NewLock()
+			sink := newLogSink()
 			p := newPair(t, []typeid{
 				reg("the_lock", func() *sharedtypes.Lock { return lock }, basemanager.Concurrent()),
 				reg("dict", sharedtypes.NewDict, basemanager.Concurrent()),
-			})
+			}, basemanager.WithLogger(log.New(sink, "", 0)))
 			client, line := heartbeatChild(t, "holder", heartbeatAddrEnv+"="+p.srv.Address(), heartbeatDEnv+"="+d.String())
 			if line != "HOLDING" {
 				t.Fatalf("the client said %q", line)
@@ -227,6 +229,8 @@ func TestHeartbeatServerDropsASilentClient(t *testing.T) {
 				t.Errorf("the server dropped the silent client after %v, more than 3d = %v", took, 3*d)
 			}
 			t.Logf("d = %v: the server released the silent client's objects and lock %v after it went silent (%.2fd)", d, took, took.Seconds()/d.Seconds())
+
+			sink.waitFor(t, "peer silent") // the server says why: ErrPeerSilent
 
 			l := get(t, p.client, "the_lock")
 			if ok, err := proxy.LockOf(l).Acquire(context.Background()); !ok || !errors.Is(err, proxy.ErrAbandoned) {

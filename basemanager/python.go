@@ -10,7 +10,6 @@ import (
 	"context"
 	"net"
 	"slices"
-	"sync/atomic"
 
 	"gomanager/basemanager/internal/connection"
 	"gomanager/basemanager/python"
@@ -41,7 +40,6 @@ func (h pythonHost) Address() string            { return h.s.address }
 func (h pythonHost) Epoch() uint64              { return h.s.epoch }
 func (h pythonHost) Context() context.Context   { return h.s.ctx }
 func (h pythonHost) Config() *connection.Config { return &h.s.cfg }
-func (h pythonHost) InFlight() *atomic.Int64    { return &h.s.inFlight }
 func (h pythonHost) NewSession(ctx context.Context, conn net.Conn) python.Session {
 	sess := h.s.newSession(conn, true)
 	stop := context.AfterFunc(ctx, sess.stop)
@@ -117,6 +115,9 @@ func (p pythonSession) retained(obj *object, err error) (python.Object, error) {
 	p.sess.server.retain(obj)
 	return pythonObject{obj, p.sess.server}, nil
 }
+
+func (p pythonSession) Begin()             { p.sess.begin() }
+func (p pythonSession) Finish(failed bool) { p.sess.finish(failed) }
 
 func (p pythonSession) End() {
 	p.stop()

@@ -185,7 +185,7 @@ func (s *Server) serveConn(conn net.Conn, ended func()) {
 	}
 
 	sess := s.newSession(conn, false)
-	sess.idle = &connection.IdleConn{Conn: conn}
+	sess.idle = &connection.IdleConn{Conn: conn, Logf: s.cfg.Logf}
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(wire.ServiceName, &service{sess: sess}); err != nil {
 		panic(err) // the service's method set is fixed: this is a bug

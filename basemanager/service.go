@@ -25,7 +25,7 @@ type service struct {
 func (s *service) Call(req *wire.Request, reply *wire.Reply) error {
 	s.sess.begin() // counted for Shutdown and the debug page (debug.go)
 	result, grants, err := s.sess.call(req)
-	s.sess.finish(err)
+	s.sess.finish(err != nil)
 	reply.Result, reply.Grants, reply.Err = result, grants, toWire(err)
 	return nil
 }
@@ -41,7 +41,7 @@ func (s *service) Create(req *wire.CreateRequest, reply *wire.RefReply) error {
 			reply.ID, reply.Epoch, reply.Exposed = obj.id, s.sess.server.epoch, obj.exposed
 		}
 	}
-	s.sess.finish(err)
+	s.sess.finish(err != nil)
 	reply.Err = toWire(err)
 	return nil
 }

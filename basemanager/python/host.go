@@ -12,7 +12,6 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
-	"sync/atomic"
 
 	"gomanager/basemanager/internal/connection"
 )
@@ -33,8 +32,6 @@ type Server interface {
 	// Python clients, unless it is gone; Release drops one.
 	Retain(id uint64) bool
 	Release(id uint64)
-	// InFlight counts the calls running, which a graceful shutdown waits for.
-	InFlight() *atomic.Int64
 }
 
 // Session is one connection of a Python client thread: the caller the
@@ -47,6 +44,11 @@ type Session interface {
 	// Share shares v as a new object of typeid (method_to_typeid), with one
 	// reference as Create's; nil if v is nil.
 	Share(typeid string, v any) (Object, error)
+	// Begin and Finish count a request running, with its outcome (a
+	// '#RETURN' or not): a graceful shutdown waits for them, and the debug
+	// page shows them.
+	Begin()
+	Finish(failed bool)
 	End()
 }
 

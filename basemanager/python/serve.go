@@ -87,12 +87,12 @@ func (s *FrontDoor) Serve(conn net.Conn) {
 // then the request keeps its goroutine until it returns, and its reply is
 // discarded. Shutdown counts it among the calls in flight.
 func (s *FrontDoor) within(sess Session, request func() pickle.Tuple) (pickle.Tuple, bool) {
-	inFlight := s.srv.InFlight()
-	inFlight.Add(1)
+	sess.Begin()
 	done := make(chan pickle.Tuple, 1)
 	go func() {
-		defer inFlight.Add(-1)
-		done <- request()
+		reply := request()
+		sess.Finish(reply[0] != "#RETURN" && reply[0] != "#PROXY")
+		done <- reply
 	}()
 	select {
 	case reply := <-done:

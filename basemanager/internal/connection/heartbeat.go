@@ -90,7 +90,8 @@ func KeepAlive(client *rpc.Client, method string, d time.Duration) (stop func())
 // having announced a heartbeat, sends nothing for longer than it promised.
 type IdleConn struct {
 	net.Conn
-	limit atomic.Int64 // how long a read may wait, in nanoseconds; 0: forever
+	Logf  func(format string, args ...any) // where it says why it ended; may be nil
+	limit atomic.Int64                     // how long a read may wait, in nanoseconds; 0: forever
 }
 
 // ExpectHeartbeat tells the connection its client heartbeats every d: a
@@ -109,8 +110,11 @@ func (c *IdleConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	var ne net.Error
 	if limit > 0 && errors.As(err, &ne) && ne.Timeout() {
-		err = fmt.Errorf("no heartbeat from %s for %v (the client is gone, or the network between us is): %w: %w",
+		err = fmt.Errorf("basemanager: no heartbeat from %s for %v (the client is gone, or the network between us is): %w: %w",
 			c.Conn.RemoteAddr(), limit, ErrPeerSilent, err)
+		if c.Logf != nil {
+			c.Logf("%v", err)
+		}
 	}
 	return n, err
 }
