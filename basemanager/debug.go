@@ -38,11 +38,9 @@ func (s *Server) DebugInfo() string {
 	return b.String()
 }
 
-// DebugHandler serves srv's debug page, net/rpc's /debug/rpc for a
-// manager (package debugpage): its objects and who holds them, its
-// connections and their blocked calls, its lock holders; as JSON with
-// ?format=json. Nothing serves it unless the program does: it shows
-// shared data, so serve it on loopback only.
+// DebugHandler serves srv's debug page (package debugpage), net/rpc's
+// /debug/rpc for a manager. Nothing serves it unless the program does: it
+// shows shared data, so serve it on loopback only.
 func DebugHandler(srv *Server) http.Handler { return debugpage.Handler(srv.snapshot) }
 
 // snapshot is the server at this moment, for DebugInfo and the debug page.
@@ -52,10 +50,6 @@ func (s *Server) snapshot() debugpage.Snapshot {
 	heldBy, inside := map[uint64][]uint64{}, map[uint64][]uint64{}
 	s.mu.Lock()
 	objs := slices.SortedFunc(maps.Values(s.objects), func(a, b *object) int { return cmp.Compare(a.id, b.id) })
-	refs := make([]int, len(objs))
-	for i, obj := range objs {
-		refs[i] = obj.refs
-	}
 	sessions := slices.SortedFunc(maps.Values(s.sessions), func(a, b *session) int { return cmp.Compare(a.conn, b.conn) })
 	for _, sess := range sessions {
 		for _, id := range sess.refs {
@@ -67,13 +61,16 @@ func (s *Server) snapshot() debugpage.Snapshot {
 			inside[id] = append(inside[id], holder)
 		}
 	}
+	for _, obj := range objs {
+		snap.Objects = append(snap.Objects, debugpage.Object{ID: obj.id, Typeid: obj.reg.typeid, Refs: obj.refs,
+			HeldBy: heldBy[obj.id], InsideOf: inside[obj.id]})
+	}
 	s.mu.Unlock()
 	for i, obj := range objs { // outside s.mu: String and Holder take the object's own locks
 		obj.mu.Lock()
 		str := obj.str()
 		obj.mu.Unlock()
-		snap.Objects = append(snap.Objects, debugpage.Object{ID: obj.id, Typeid: obj.reg.typeid, Refs: refs[i],
-			HeldBy: heldBy[obj.id], InsideOf: inside[obj.id], Str: str[:min(len(str), 75)]})
+		snap.Objects[i].Str = str[:min(len(str), 75)]
 		if h, ok := obj.value.Interface().(interface{ Holder() (uint64, bool) }); ok {
 			if conn, held := h.Holder(); held {
 				snap.Locks = append(snap.Locks, debugpage.Lock{ObjectID: obj.id, Typeid: obj.reg.typeid, Holder: conn})
@@ -86,11 +83,8 @@ func (s *Server) snapshot() debugpage.Snapshot {
 	return snap
 }
 
-// begin and finish count a call: for Shutdown, and for the debug page.
-func (sess *session) begin() {
-	sess.server.inFlight.Add(1)
-	sess.inFlight.Add(1)
-}
+// begin and finish count a call: for Shutdown and the debug page.
+func (sess *session) begin() { sess.inFlight.Add(1) }
 
 func (sess *session) finish(failed bool) {
 	if failed {
@@ -99,7 +93,6 @@ func (sess *session) finish(failed bool) {
 		sess.server.served.Add(1)
 	}
 	sess.inFlight.Add(-1)
-	sess.server.inFlight.Add(-1)
 }
 
 // debugInfo describes the connection for the debug page.

@@ -48,7 +48,7 @@ type session struct {
 
 	peer     net.Conn     // for the debug page (debug.go), as are the fields below
 	python   bool         // a CPython client's
-	inFlight atomic.Int32 // calls running
+	inFlight atomic.Int32 // calls running (debug.go)
 }
 
 // newSession numbers a new connection and gives it a context, cancelled

@@ -37,7 +37,6 @@ type Server struct {
 	ctx      context.Context    // cancelled by Stop; parent of every connection's context
 	cancel   context.CancelFunc // Python's stop_event.set()
 	python   frontDoor          // serves CPython's clients on the same address (python.go)
-	inFlight atomic.Int64       // calls running, which Shutdown waits for
 	served   atomic.Int64       // calls that returned a result, and those that failed (debug.go)
 	failed   atomic.Int64
 	started  time.Time
@@ -158,7 +157,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.Stop()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for s.inFlight.Load() > 0 {
+	for s.callsInFlight() > 0 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -166,6 +165,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// callsInFlight counts the calls running on the open connections.
+func (s *Server) callsInFlight() (n int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sess := range s.sessions {
+		n += sess.inFlight.Load()
+	}
+	return n
 }
 
 // serveConn authenticates one connection and serves rpc requests on it until

@@ -108,8 +108,7 @@ func (c *IdleConn) Read(p []byte) (int, error) {
 		c.Conn.SetReadDeadline(time.Now().Add(limit))
 	}
 	n, err := c.Conn.Read(p)
-	var ne net.Error
-	if limit > 0 && errors.As(err, &ne) && ne.Timeout() {
+	if limit > 0 && err != nil && isTimeout(err) {
 		err = fmt.Errorf("basemanager: no heartbeat from %s for %v (the client is gone, or the network between us is): %w: %w",
 			c.Conn.RemoteAddr(), limit, ErrPeerSilent, err)
 		if c.Logf != nil {
@@ -117,4 +116,10 @@ func (c *IdleConn) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// isTimeout reports whether err is a read that ran out of time.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
