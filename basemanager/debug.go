@@ -49,7 +49,7 @@ func (s *Server) snapshot() debugpage.Snapshot {
 		CallsServed: s.served.Load(), CallsFailed: s.failed.Load()}
 	heldBy, inside := map[uint64][]uint64{}, map[uint64][]uint64{}
 	s.mu.Lock()
-	objs := slices.SortedFunc(maps.Values(s.objects), func(a, b *object) int { return cmp.Compare(a.id, b.id) })
+	objs := s.objectsByIDLocked()
 	sessions := slices.SortedFunc(maps.Values(s.sessions), func(a, b *session) int { return cmp.Compare(a.conn, b.conn) })
 	for _, sess := range sessions {
 		for _, id := range sess.refs {
@@ -81,6 +81,11 @@ func (s *Server) snapshot() debugpage.Snapshot {
 		snap.Connections = append(snap.Connections, sess.debugInfo(len(s.cfg.AuthKey) > 0))
 	}
 	return snap
+}
+
+// objectsByIDLocked returns the objects in id order. The caller holds s.mu.
+func (s *Server) objectsByIDLocked() []*object {
+	return slices.SortedFunc(maps.Values(s.objects), func(a, b *object) int { return cmp.Compare(a.id, b.id) })
 }
 
 // begin and finish count a call: for Shutdown and the debug page.

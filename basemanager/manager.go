@@ -135,11 +135,12 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 	if err != nil {
 		return err
 	}
+	heartbeat := m.cfg.HeartbeatFor(address) // WithHeartbeat
 	backoff := 5 * time.Millisecond
 	for {
-		client, epoch, err := dial(ctx, address, &m.cfg)
+		client, epoch, err := dial(ctx, address, &m.cfg, heartbeat)
 		if err == nil {
-			return m.adopt(client, epoch, m.cfg.HeartbeatFor(address))
+			return m.adopt(client, epoch, heartbeat)
 		}
 		if !retry || !errors.Is(err, syscall.ECONNREFUSED) {
 			return err
@@ -166,7 +167,7 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64, heartbeat time.Duratio
 	}
 	m.client, m.epoch = client, epoch
 	m.clients = append(m.clients, client)
-	if heartbeat > 0 { // the same interval dial announced to the server
+	if heartbeat > 0 {
 		m.heartbeats = append(m.heartbeats, connection.KeepAlive(client, wire.ServiceName+".Heartbeat", heartbeat))
 	}
 	return nil
@@ -183,8 +184,9 @@ func (m *Manager) epochNow() uint64 {
 }
 
 // dial opens an authenticated rpc connection to address and checks it with
-// the dummy request, which also reports the server's epoch.
-func dial(ctx context.Context, address string, cfg *config) (*rpc.Client, uint64, error) {
+// the dummy request, which also reports the server's epoch; a heartbeat
+// interval other than 0 is announced to the server.
+func dial(ctx context.Context, address string, cfg *config, heartbeat time.Duration) (*rpc.Client, uint64, error) {
 	conn, err := connection.Dial(ctx, address, cfg)
 	if err != nil {
 		return nil, 0, err
@@ -192,8 +194,8 @@ func dial(ctx context.Context, address string, cfg *config) (*rpc.Client, uint64
 	client := connection.NewClient(conn, cfg)
 	var epoch uint64
 	err = client.Call(wire.ServiceName+".Dummy", &wire.Empty{}, &epoch)
-	if d := cfg.HeartbeatFor(address); err == nil && d > 0 {
-		err = client.Call(wire.ServiceName+".Heartbeat", d, &wire.Empty{}) // heartbeat.go, in package connection
+	if err == nil && heartbeat > 0 {
+		err = client.Call(wire.ServiceName+".Heartbeat", heartbeat, &wire.Empty{}) // heartbeat.go, in package connection
 	}
 	if err != nil {
 		client.Close()

@@ -9,7 +9,6 @@ package basemanager
 import (
 	"context"
 	"net"
-	"slices"
 
 	"gomanager/basemanager/internal/connection"
 	"gomanager/basemanager/python"
@@ -54,14 +53,12 @@ func (h pythonHost) Object(id uint64) (python.Object, bool) {
 	return pythonObject{obj, h.s}, true
 }
 
-func (h pythonHost) Objects() []python.Object {
+func (h pythonHost) Objects() (objs []python.Object) {
 	h.s.mu.Lock()
-	objs := make([]python.Object, 0, len(h.s.objects))
-	for _, obj := range h.s.objects {
+	defer h.s.mu.Unlock()
+	for _, obj := range h.s.objectsByIDLocked() {
 		objs = append(objs, pythonObject{obj, h.s})
 	}
-	h.s.mu.Unlock()
-	slices.SortFunc(objs, func(a, b python.Object) int { return int(a.ID()) - int(b.ID()) })
 	return objs
 }
 
