@@ -5,13 +5,11 @@
 package basemanager_test
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"io"
 	"log"
 	"net"
 	"net/rpc"
@@ -20,40 +18,27 @@ import (
 
 	"gomanager/basemanager"
 	"gomanager/basemanager/internal/connection"
+	"gomanager/basemanager/internal/testkit"
 	"gomanager/proxy/wire"
 )
 
 // The handshake as Python 3.12's multiprocessing.connection speaks it,
-// written out here independently of package basemanager.
+// played by hand (package testkit).
 const (
-	challengePrefix = "#CHALLENGE#"
-	sha256Prefix    = "{sha256}"
-	welcome         = "#WELCOME#"
-	failure         = "#FAILURE#"
-	nonceSize       = 40 // Python's MESSAGE_LENGTH
+	challengePrefix = testkit.ChallengePrefix
+	sha256Prefix    = testkit.SHA256Prefix
+	welcome         = testkit.Welcome
+	failure         = testkit.Failure
+	nonceSize       = testkit.NonceSize
 )
 
-// writeFrame sends payload as Python's Connection.send_bytes does: a 4-byte
-// big-endian length, then the bytes.
-func writeFrame(w io.Writer, payload []byte) error {
-	frame := binary.BigEndian.AppendUint32(nil, uint32(len(payload)))
-	_, err := w.Write(append(frame, payload...))
-	return err
-}
-
-// readFrame reads one frame of at most 1 KiB.
-func readFrame(r io.Reader) ([]byte, error) {
-	var n uint32
-	if err := binary.Read(r, binary.BigEndian, &n); err != nil {
-		return nil, err
-	}
-	if n > 1024 {
-		return nil, errors.New("frame too long for a handshake")
-	}
-	payload := make([]byte, n)
-	_, err := io.ReadFull(r, payload)
-	return payload, err
-}
+var (
+	writeFrame    = testkit.WriteFrame
+	readFrame     = testkit.ReadFrame
+	dialRaw       = testkit.DialRaw
+	readChallenge = testkit.ReadChallenge
+	expectClosed  = testkit.ExpectClosed
+)
 
 // response is Python's _create_response for a sha256 challenge: the digest
 // name, then HMAC-SHA256 over the challenge with its digest name.
@@ -68,44 +53,6 @@ func newChallenge() []byte {
 	nonce := make([]byte, nonceSize)
 	rand.Read(nonce)
 	return append([]byte(sha256Prefix), nonce...)
-}
-
-// dialRaw opens a plain TCP connection to address, with every read and
-// write bounded by waitLimit.
-func dialRaw(t *testing.T, address string) net.Conn {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", address, waitLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(waitLimit))
-	return conn
-}
-
-// readChallenge reads the server's challenge and checks its form, returning
-// its body (the part after #CHALLENGE#).
-func readChallenge(t *testing.T, conn net.Conn) []byte {
-	t.Helper()
-	msg, err := readFrame(conn)
-	if err != nil {
-		t.Fatalf("reading the server's challenge: %v", err)
-	}
-	body, ok := bytes.CutPrefix(msg, []byte(challengePrefix))
-	if !ok || !bytes.HasPrefix(body, []byte(sha256Prefix)) || len(body) != len(sha256Prefix)+nonceSize {
-		t.Fatalf("server's first message %q, want %q + %q + %d random bytes", msg, challengePrefix, sha256Prefix, nonceSize)
-	}
-	return body
-}
-
-// expectClosed checks that the server closes conn, rather than leaving it
-// open until our deadline. Whatever the server sent first is skipped.
-func expectClosed(t *testing.T, conn net.Conn) {
-	t.Helper()
-	var ne net.Error
-	if _, err := io.Copy(io.Discard, conn); errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the server kept the connection open: %v", err)
-	}
 }
 
 func authPair(t *testing.T, key string, opts ...basemanager.Option) (*pair, *logSink) {

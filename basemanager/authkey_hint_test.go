@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/testkit"
 )
 
 // serveKeyed starts a server with authkey key on a port the OS picks. It is
@@ -18,19 +19,7 @@ import (
 func serveKeyed(t *testing.T, key string) string {
 	t.Helper()
 	m := basemanager.New("127.0.0.1:0", basemanager.WithAuthKey(key), basemanager.WithLogger(nil))
-	srv, err := m.GetServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.ServeForever() }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := receive(t, served, "ServeForever to return after Stop"); err != nil {
-			t.Errorf("ServeForever: %v", err)
-		}
-	})
-	return srv.Address()
+	return testkit.Serve(t, m).Address()
 }
 
 // connectErr connects a client with opts to address and returns the error,

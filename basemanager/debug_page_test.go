@@ -18,6 +18,7 @@ import (
 
 	"gomanager/basemanager"
 	"gomanager/basemanager/debugpage"
+	"gomanager/basemanager/internal/testkit"
 	"gomanager/proxy"
 )
 
@@ -86,19 +87,7 @@ func blockedIn(s debugpage.Snapshot, n uint64, method string) bool {
 // server: its objects, the lock's holder, the blocked Queue.Get; then, once
 // the client is gone, no objects.
 func TestDebugPage(t *testing.T) {
-	m := basemanager.NewSyncManager("127.0.0.1:0", basemanager.WithLogger(nil))
-	srv, err := m.GetServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.ServeForever() }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("ServeForever: %v", err)
-		}
-	})
+	srv := testkit.Serve(t, basemanager.NewSyncManager("127.0.0.1:0", basemanager.WithLogger(nil)))
 	page := httptest.NewServer(basemanager.DebugHandler(srv))
 	t.Cleanup(page.Close)
 

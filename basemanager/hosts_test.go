@@ -19,18 +19,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -249,114 +245,15 @@ func runHostsChild(t *testing.T, ctx context.Context, ns string, e hostsEnv) hos
 	return r
 }
 
-// hostsServer is a server child: it serves until its stdin closes.
-type hostsServer struct {
-	address string        // where it listens, from its "ADDR" line
-	stdin   *os.File      // closing it stops the server
-	exited  chan struct{} // closed once Wait has returned
-	err     error         // Wait's result, set before exited is closed
-	stderr  bytes.Buffer  // read only after exited is closed
-	rest    chan string   // what it printed after the ADDR line, once its stdout ends
-}
-
-// startHostsServer starts the server child e describes in ns, waits (for
-// at most waitLimit) for it to report its address, and stops it in
-// cleanup.
-func startHostsServer(t *testing.T, ctx context.Context, ns string, e hostsEnv) *hostsServer {
+// startHostsServer starts the server child e describes in ns and returns
+// the address it reports, within waitLimit; the child serves until the
+// test ends.
+func startHostsServer(t *testing.T, ctx context.Context, ns string, e hostsEnv) string {
 	t.Helper()
-	cmd := e.command(t, ctx, ns)
-	// Pipes of our own (*os.File): the child writes and reads them
-	// directly, so reading stdout never races with Wait.
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		inR.Close()
-		inW.Close()
-		t.Fatal(err)
-	}
-	s := &hostsServer{stdin: inW, exited: make(chan struct{}), rest: make(chan string, 1)}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, &s.stderr
-	err = cmd.Start()
-	inR.Close() // the child's ends
-	outW.Close()
-	if err != nil {
-		inW.Close()
-		outR.Close()
-		t.Fatalf("starting the server in %s: %v", ns, err)
-	}
-	go func() {
-		s.err = cmd.Wait()
-		close(s.exited)
-	}()
-
-	addrc := make(chan string, 1)
-	go func() {
-		defer outR.Close()
-		sc := bufio.NewScanner(outR)
-		var rest strings.Builder
-		sent := false
-		for sc.Scan() {
-			if line := sc.Text(); !sent && strings.HasPrefix(line, "ADDR ") {
-				addrc <- strings.TrimPrefix(line, "ADDR ")
-				sent = true
-			} else {
-				fmt.Fprintln(&rest, line)
-			}
-		}
-		close(addrc)
-		s.rest <- rest.String()
-	}()
-
 	started := time.Now()
-	t.Cleanup(func() { s.stop(t, cmd) })
-	select {
-	case addr, ok := <-addrc:
-		if !ok {
-			s.stop(t, cmd)
-			t.Fatalf("the server in %s exited without reporting its address", ns)
-		}
-		s.address = addr
-	case <-time.After(waitLimit):
-		s.stop(t, cmd)
-		t.Fatalf("the server in %s did not report its address within %v", ns, waitLimit)
-	}
-	t.Logf("server in %s: listening at %s after %v", ns, s.address, time.Since(started).Round(time.Millisecond))
-	return s
-}
-
-// stop closes the server's stdin and waits for it to exit, killing it if
-// it takes longer than hostsStopLimit; it logs what the server printed.
-// It may be called more than once.
-func (s *hostsServer) stop(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	s.stdin.Close() // a second Close only returns an error
-	select {
-	case <-s.exited:
-	case <-time.After(hostsStopLimit):
-		t.Errorf("the server did not exit within %v of its stdin closing; killing it", hostsStopLimit)
-		cmd.Process.Kill()
-		select {
-		case <-s.exited:
-		case <-time.After(waitLimit):
-			t.Errorf("the server did not exit within %v of being killed", waitLimit)
-			return
-		}
-	}
-	select {
-	case rest := <-s.rest:
-		s.rest <- rest // for a second stop
-		switch {
-		case s.err != nil:
-			t.Errorf("server: %v\nstdout after ADDR:\n%sstderr:\n%s", s.err, rest, s.stderr.String())
-		case t.Failed():
-			t.Logf("server: exited normally\nstdout after ADDR:\n%sstderr:\n%s", rest, s.stderr.String())
-		}
-	case <-time.After(waitLimit):
-		t.Errorf("the server's stdout did not end within %v of its exit", waitLimit)
-	}
+	address := startHostsChild(t, ctx, ns, e).expect(t, "ADDR", waitLimit)
+	t.Logf("server in %s: listening at %s after %v", ns, address, time.Since(started).Round(time.Millisecond))
+	return address
 }
 
 // hostsChild is a child the test talks with, a line at a time: the test
@@ -538,14 +435,14 @@ func TestLessonAcrossHosts(t *testing.T) {
 	ctx := hostsContext(t)
 	key := hostsKey(t)
 
-	srv := startHostsServer(t, ctx, hn.a, hostsEnv{role: hostsServerRole, address: hostA + ":0", authkey: key})
-	if host, _, err := net.SplitHostPort(srv.address); err != nil || host != hostA {
-		t.Fatalf("the server listens at %q, want %s:PORT", srv.address, hostA)
+	addr := startHostsServer(t, ctx, hn.a, hostsEnv{role: hostsServerRole, address: hostA + ":0", authkey: key})
+	if host, _, err := net.SplitHostPort(addr); err != nil || host != hostA {
+		t.Fatalf("the server listens at %q, want %s:PORT", addr, hostA)
 	}
-	checkLesson(t, runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: srv.address, authkey: key}))
+	checkLesson(t, runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: addr, authkey: key}))
 
 	t.Run("wrong authkey", func(t *testing.T) {
-		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: srv.address, authkey: hostsKey(t)})
+		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: addr, authkey: hostsKey(t)})
 		if r.code != 1 || !r.has("AUTHENTICATION-ERROR: true") {
 			t.Errorf("a client with the wrong authkey: %v; want exit status 1 and ErrAuthentication", r)
 		}
@@ -573,14 +470,20 @@ func TestTLSAcrossHosts(t *testing.T) {
 
 	dir := t.TempDir()
 	caFile, certFile, keyFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
-	ca := newHostsCA(t, "gomanager two-host test CA")
-	ca.issueServer(t, "gomanager test server on machine A", []net.IP{net.ParseIP(hostA)}, certFile, keyFile)
+	ca := newCA(t, "gomanager two-host test CA") // tls_test.go
+	server := ca.issue(t, "gomanager test server on machine A", x509.ExtKeyUsageServerAuth, net.ParseIP(hostA))
+	keyDER, err := x509.MarshalPKCS8PrivateKey(server.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeHostsPEM(t, certFile, "CERTIFICATE", server.Certificate[0])
+	writeHostsPEM(t, keyFile, "PRIVATE KEY", keyDER)
 	writeHostsPEM(t, caFile, "CERTIFICATE", ca.cert.Raw)
 
-	srv := startHostsServer(t, ctx, hn.a, hostsEnv{role: hostsServerRole, address: hostA + ":0", authkey: key, cert: certFile, key: keyFile})
+	addr := startHostsServer(t, ctx, hn.a, hostsEnv{role: hostsServerRole, address: hostA + ":0", authkey: key, cert: certFile, key: keyFile})
 
 	t.Run("client trusting the CA", func(t *testing.T) {
-		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: srv.address, authkey: key, ca: caFile})
+		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: addr, authkey: key, ca: caFile})
 		checkLesson(t, r)
 		if !r.has("TLS: true") {
 			t.Errorf("the client did not use TLS:\n%s", r.stdout)
@@ -588,7 +491,7 @@ func TestTLSAcrossHosts(t *testing.T) {
 	})
 
 	t.Run("client trusting no CA", func(t *testing.T) {
-		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: srv.address, authkey: key, ca: hostsNoRoots})
+		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: addr, authkey: key, ca: hostsNoRoots})
 		t.Logf("the client trusting no CA printed:\n%s", r.stdout)
 		if r.code != 1 || !r.has("CERTIFICATE-VERIFICATION-ERROR: true") || !r.has("UNKNOWN-AUTHORITY: true") {
 			t.Errorf("a client trusting no CA: %v; want exit status 1 and a certificate verification error for an unknown authority", r)
@@ -598,78 +501,14 @@ func TestTLSAcrossHosts(t *testing.T) {
 	t.Run("client without TLS", func(t *testing.T) {
 		// The plain client waits for the authkey's challenge, the server
 		// for a TLS hello: the server's handshake deadline ends it.
-		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: srv.address, authkey: key})
+		r := runHostsChild(t, ctx, hn.b, hostsEnv{role: hostsClientRole, address: addr, authkey: key})
 		if r.code != 1 {
 			t.Errorf("a client without TLS: %v; want exit status 1", r)
 		}
 	})
 }
 
-// hostsCA is a certificate authority made for one test.
-type hostsCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newHostsCA(t *testing.T, name string) *hostsCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &hostsCA{cert: cert, key: key}
-}
-
-// issueServer writes to certFile and keyFile a server certificate signed
-// by ca for name and the IP addresses ips, and its key.
-func (ca *hostsCA) issueServer(t *testing.T, name string, ips []net.IP, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  ips,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeHostsPEM(t, certFile, "CERTIFICATE", der)
-	writeHostsPEM(t, keyFile, "PRIVATE KEY", keyDER)
-}
-
+// writeHostsPEM writes der to file as one PEM block, for a child process.
 func writeHostsPEM(t *testing.T, file, blockType string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {

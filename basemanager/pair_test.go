@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/testkit"
 	"gomanager/proxy"
 )
 
 // waitLimit bounds every wait in these tests: it is how long we give
 // something that should happen at once before calling the test failed.
-const waitLimit = 10 * time.Second
+const waitLimit = testkit.WaitLimit
 
 // typeid is one registration: the server registers callable under name,
 // clients declare name with a nil callable.
@@ -123,32 +124,12 @@ func call[T any](t *testing.T, p *proxy.Proxy, method string, args ...any) T {
 	return v
 }
 
-// within runs f and returns its error, failing the test if f has not
-// returned after waitLimit: a call that should fail fast must not hang.
-func within(t *testing.T, what string, f func() error) error {
-	t.Helper()
-	errc := make(chan error, 1)
-	go func() { errc <- f() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-time.After(waitLimit):
-		t.Fatalf("%s still running after %v", what, waitLimit)
-		return nil
-	}
-}
+// within and receive bound a wait by waitLimit (package testkit).
+var within = testkit.Within
 
-// receive waits for one value from c, failing the test after waitLimit.
 func receive[T any](t *testing.T, c <-chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-c:
-		return v
-	case <-time.After(waitLimit):
-		t.Fatalf("gave up after %v waiting for %s", waitLimit, what)
-		var zero T
-		return zero
-	}
+	return testkit.Receive(t, c, what)
 }
 
 // logSink is a concurrency-safe io.Writer for a server's log, so tests can

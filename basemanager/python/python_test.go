@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/testkit"
 	"gomanager/basemanager/pickle"
 	"gomanager/basemanager/python"
 	"gomanager/basemanager/sharedtypes"
@@ -65,19 +66,7 @@ func serveSync(t *testing.T, key string, extra ...typeid) *basemanager.Server {
 			t.Fatal(err)
 		}
 	}
-	srv, err := m.GetServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeForever() }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := receive(t, done, "ServeForever to return"); err != nil {
-			t.Errorf("ServeForever: %v", err)
-		}
-	})
-	return srv
+	return testkit.Serve(t, m)
 }
 
 // CPython 3.11's SyncManager client, with register()-only declarations,
@@ -337,26 +326,26 @@ func exercisePythonDictAndQueue(t *testing.T, c *python.Client) {
 // challenge and check the server's raw HMAC-MD5 answer.
 func playLegacyClient(t *testing.T, conn net.Conn, key []byte) {
 	t.Helper()
-	challenge := readChallenge(t, conn)
-	if err := writeFrame(conn, hmacMD5(key, challenge)); err != nil {
+	challenge := testkit.ReadChallenge(t, conn)
+	if err := testkit.WriteFrame(conn, hmacMD5(key, challenge)); err != nil {
 		t.Fatal(err)
 	}
-	if msg, err := readFrame(conn); err != nil || string(msg) != welcome {
-		t.Fatalf("after a raw HMAC-MD5 answer: %q, %v; want %q", msg, err, welcome)
+	if msg, err := testkit.ReadFrame(conn); err != nil || string(msg) != testkit.Welcome {
+		t.Fatalf("after a raw HMAC-MD5 answer: %q, %v; want %q", msg, err, testkit.Welcome)
 	}
 	ours := make([]byte, 20)
 	rand.Read(ours)
-	if err := writeFrame(conn, append([]byte(challengePrefix), ours...)); err != nil {
+	if err := testkit.WriteFrame(conn, append([]byte(testkit.ChallengePrefix), ours...)); err != nil {
 		t.Fatal(err)
 	}
-	answer, err := readFrame(conn)
+	answer, err := testkit.ReadFrame(conn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !hmac.Equal(answer, hmacMD5(key, ours)) {
 		t.Fatalf("answer to a legacy challenge: %x, want raw HMAC-MD5 %x", answer, hmacMD5(key, ours))
 	}
-	if err := writeFrame(conn, []byte(welcome)); err != nil {
+	if err := testkit.WriteFrame(conn, []byte(testkit.Welcome)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -374,7 +363,7 @@ func pyExchange(t *testing.T, conn net.Conn, msg any) any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFrame(conn, data); err != nil {
+	if err := testkit.WriteFrame(conn, data); err != nil {
 		t.Fatal(err)
 	}
 	reply, err := readFrameUpTo(conn, 1<<20)
@@ -411,18 +400,18 @@ func TestHandshakeSpeaksPython311(t *testing.T) {
 	key := []byte("legacy key")
 	srv := serveSync(t, string(key))
 
-	conn := dialRaw(t, srv.Address())
+	conn := testkit.DialRaw(t, srv.Address())
 	playLegacyClient(t, conn, key)
 	if got := pickle.Repr(pyExchange(t, conn, pickle.Tuple{nil, "dummy", pickle.Tuple{}, pickle.Dict{}})); got != "('#RETURN', None)" {
 		t.Errorf("dummy: %s", got)
 	}
 
-	bad := dialRaw(t, srv.Address())
-	if err := writeFrame(bad, hmacMD5([]byte("other key"), readChallenge(t, bad))); err != nil {
+	bad := testkit.DialRaw(t, srv.Address())
+	if err := testkit.WriteFrame(bad, hmacMD5([]byte("other key"), testkit.ReadChallenge(t, bad))); err != nil {
 		t.Fatal(err)
 	}
-	if msg, err := readFrame(bad); err != nil || string(msg) != failure {
-		t.Errorf("after a wrong MD5 answer: %q, %v; want %q", msg, err, failure)
+	if msg, err := testkit.ReadFrame(bad); err != nil || string(msg) != testkit.Failure {
+		t.Errorf("after a wrong MD5 answer: %q, %v; want %q", msg, err, testkit.Failure)
 	}
 }
 
@@ -448,22 +437,22 @@ func TestGoClientAnswersLegacyServers(t *testing.T) {
 			conn.SetDeadline(time.Now().Add(waitLimit))
 			nonce := make([]byte, 20)
 			rand.Read(nonce)
-			if err := writeFrame(conn, append([]byte(challengePrefix), nonce...)); err != nil {
+			if err := testkit.WriteFrame(conn, append([]byte(testkit.ChallengePrefix), nonce...)); err != nil {
 				return err
 			}
-			if answer, err := readFrame(conn); err != nil || !hmac.Equal(answer, hmacMD5(key, nonce)) {
+			if answer, err := testkit.ReadFrame(conn); err != nil || !hmac.Equal(answer, hmacMD5(key, nonce)) {
 				return errors.New("the client's answer is not raw HMAC-MD5")
 			}
-			writeFrame(conn, []byte(welcome))
-			theirs, err := readFrame(conn)
+			testkit.WriteFrame(conn, []byte(testkit.Welcome))
+			theirs, err := testkit.ReadFrame(conn)
 			if err != nil {
 				return err
 			}
-			writeFrame(conn, hmacMD5(key, bytes.TrimPrefix(theirs, []byte(challengePrefix))))
-			if msg, err := readFrame(conn); err != nil || string(msg) != welcome {
+			testkit.WriteFrame(conn, hmacMD5(key, bytes.TrimPrefix(theirs, []byte(testkit.ChallengePrefix))))
+			if msg, err := testkit.ReadFrame(conn); err != nil || string(msg) != testkit.Welcome {
 				return errors.New("the client did not welcome our raw HMAC-MD5 answer")
 			}
-			req, err := readFrame(conn)
+			req, err := testkit.ReadFrame(conn)
 			if err != nil {
 				return err
 			}
@@ -471,11 +460,11 @@ func TestGoClientAnswersLegacyServers(t *testing.T) {
 				return errors.New("the request is not Python's dummy: " + pickle.Repr(v))
 			}
 			reply, _ := pickle.Marshal(pickle.Tuple{"#RETURN", nil})
-			return writeFrame(conn, reply)
+			return testkit.WriteFrame(conn, reply)
 		}()
 	}()
 	c := python.NewClient(ln.Addr().String(), basemanager.WithAuthKey(key))
-	if err := within(t, "Connect", c.Connect); err != nil {
+	if err := testkit.Within(t, "Connect", c.Connect); err != nil {
 		t.Errorf("Connect to a legacy server: %v", err)
 	}
 	if err := receive(t, served, "the fake Python 3.11 server"); err != nil {
@@ -504,9 +493,9 @@ func TestPythonFrontDoorRefusals(t *testing.T) {
 
 	request := func(msg []byte) any {
 		t.Helper()
-		conn := dialRaw(t, srv.Address())
+		conn := testkit.DialRaw(t, srv.Address())
 		playLegacyClient(t, conn, key)
-		if err := writeFrame(conn, msg); err != nil {
+		if err := testkit.WriteFrame(conn, msg); err != nil {
 			t.Fatal(err)
 		}
 		reply, err := readFrameUpTo(conn, 1<<20)
@@ -517,7 +506,7 @@ func TestPythonFrontDoorRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectClosed(t, conn) // one request per connection, as in Python
+		testkit.ExpectClosed(t, conn) // one request per connection, as in Python
 		return v
 	}
 	pickled := func(v any) []byte {
