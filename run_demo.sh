@@ -11,7 +11,9 @@
 #                          up while the scenario runs, ?format=json for JSON)
 #   ./run_demo.sh python   across languages: the Go ProcessA with the lesson's own Python
 #                          ProcessB, then the lesson's Python ProcessA with the Go ProcessB
-#                          (testdata/python/lesson.py; needs python3)
+#                          (testdata/python/lesson.py; needs python3); then both again with
+#                          a CPython 3.12 or newer if python3 is older and one is found
+#                          (python3.N on PATH, or pyenv's versions)
 #   ./run_demo.sh hosts    across two "machines": network namespaces A (192.0.2.1) and B
 #                          (192.0.2.2) joined only by a veth pair; ProcessA serves in A,
 #                          ProcessB connects from B; then A refuses to serve 192.0.2.1
@@ -92,7 +94,7 @@ start_server() {
 start_python_server() {
 	mkfifo "$work/pyready"
 	exec 4<>"$work/pyready"
-	python3 testdata/python/lesson.py ProcessA >&4 &
+	"$python" testdata/python/lesson.py ProcessA >&4 &
 	pids+=("$!")
 	local line
 	if ! read -r -t 30 line <&4; then
@@ -101,6 +103,54 @@ start_python_server() {
 	fi
 	echo "$line"
 	address=${line##* }
+}
+
+# python_minor PYTHON: print the 3.N interpreter's N (nothing if it fails).
+python_minor() {
+	"$1" -c 'import sys; print(sys.version_info[1] if sys.version_info[0] == 3 else 0)' 2>/dev/null || true
+}
+
+# newer_python: print a CPython 3.12 or newer other than python3, if python3
+# is older: python3.N on PATH, then pyenv's versions (found at run time).
+newer_python() {
+	local minor candidate
+	minor=$(python_minor python3)
+	((${minor:-0} >= 12)) && return 0
+	local candidates=()
+	for minor in 13 12; do
+		command -v "python3.$minor" >/dev/null && candidates+=("$(command -v "python3.$minor")")
+	done
+	if command -v pyenv >/dev/null; then
+		for candidate in "$(pyenv root)"/versions/*/bin/python3; do
+			[[ -x $candidate ]] && candidates+=("$candidate")
+		done
+	fi
+	for candidate in "${candidates[@]}"; do
+		minor=$(python_minor "$candidate")
+		if ((${minor:-0} >= 12)); then
+			echo "$candidate"
+			return 0
+		fi
+	done
+}
+
+# python_pair: the Go ProcessA with $python's ProcessB, then $python's
+# ProcessA with the Go ProcessB.
+python_pair() {
+	local version
+	version=$("$python" -c 'import platform; print(platform.python_version())')
+	echo "== the Go ProcessA, the lesson's Python ProcessB (CPython $version)"
+	start_server ProcessA
+	"$python" testdata/python/lesson.py ProcessB "${address##*:}" &
+	pids+=("$!")
+	wait_all
+	echo "== the lesson's Python ProcessA (CPython $version), the Go ProcessB"
+	start_python_server
+	"$work/demo" -role ProcessBPython -address "$address" &
+	pids+=("$!")
+	wait_all
+	exec 4<&-
+	rm "$work/pyready"
 }
 
 # wait_all: wait for every started process; fail if any failed.
@@ -126,17 +176,14 @@ sync)
 	wait_all
 	;;
 python)
-	echo "== the Go ProcessA, the lesson's Python ProcessB"
-	start_server ProcessA
-	python3 testdata/python/lesson.py ProcessB "${address##*:}" &
-	pids+=("$!")
-	wait_all
-	echo "== the lesson's Python ProcessA, the Go ProcessB"
-	start_python_server
-	"$work/demo" -role ProcessBPython -address "$address" &
-	pids+=("$!")
-	wait_all
-	exec 4<&-
+	python=python3
+	python_pair
+	python=$(newer_python)
+	if [[ -n $python ]]; then
+		python_pair
+	else
+		echo "== no CPython 3.12 or newer found besides python3: the {sha256} handshake was tested only if python3 speaks it"
+	fi
 	;;
 hosts)
 	# Two machines: network namespaces named for this run, joined by a veth

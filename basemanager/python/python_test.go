@@ -1,5 +1,5 @@
 // python_test.go proves the Python front door and the Go client of Python
-// servers (issue 6): CPython 3.11's own SyncManager client uses the Go
+// servers (issue 6): every CPython's (3.8 to 3.13, as found) own SyncManager client uses the Go
 // SyncManager's shared types and gets Python's exceptions; the Go client
 // uses a CPython SyncManager server's dict and Queue; both handshake
 // dialects, played by hand; and bad input on the Python side of the door.
@@ -35,22 +35,13 @@ import (
 // imports multiprocessing, which a loaded machine may take a while to do.
 const pythonLimit = 30 * time.Second
 
-// python3 returns the path of python3. These tests need it: without it they
-// fail rather than skip, so CI cannot pass them vacuously.
-func python3(t *testing.T) string {
+// pythonScript returns a command running testdata/python/script with args
+// under the CPython py, with the authkey in its environment, killed if it
+// outlives ctx. The tests run with every CPython found (testkit.Pythons):
+// without any they fail rather than skip, so CI cannot pass them vacuously.
+func pythonScript(t *testing.T, py testkit.Python, ctx context.Context, key, script string, args ...string) *exec.Cmd {
 	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 is required for the Python interoperability tests: %v", err)
-	}
-	return path
-}
-
-// pythonScript returns a command running testdata/python/script with args,
-// with the authkey in its environment, killed if it outlives ctx.
-func pythonScript(t *testing.T, ctx context.Context, key, script string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, python3(t), append([]string{filepath.Join("..", "..", "testdata", "python", script)}, args...)...)
+	cmd := exec.CommandContext(ctx, py.Path, append([]string{filepath.Join("..", "..", "testdata", "python", script)}, args...)...)
 	cmd.Env = append(os.Environ(), "GOMANAGER_AUTHKEY="+key)
 	cmd.WaitDelay = time.Second
 	return cmd
@@ -69,13 +60,17 @@ func serveSync(t *testing.T, key string, extra ...typeid) *basemanager.Server {
 	return testkit.Serve(t, m)
 }
 
-// CPython 3.11's SyncManager client, with register()-only declarations,
+// Every CPython's SyncManager client (3.8 to 3.13, as found), with register()-only declarations,
 // uses the Go SyncManager's dict, list, Queue, Lock, RLock, Event, Value,
 // Namespace, BoundedSemaphore, Condition and Barrier, gets Python's own
 // exceptions where Python raises them (testdata/python/sync_client.py
 // checks each), shares a dict with a Go client, and releases every
 // reference it took: the server ends with no objects.
 func TestPythonSyncManagerClient(t *testing.T) {
+	testkit.ForEachPython(t, testPythonSyncManagerClient)
+}
+
+func testPythonSyncManagerClient(t *testing.T, py testkit.Python) {
 	const key = "python client key"
 	shared, _ := sharedtypes.NewDict()
 	srv := serveSync(t, key, reg("shared_dict", func() *sharedtypes.Dict { return shared }, basemanager.Concurrent()))
@@ -96,7 +91,7 @@ func TestPythonSyncManagerClient(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
 	defer cancel()
-	out, err := pythonScript(t, ctx, key, "sync_client.py", srv.Address()).CombinedOutput()
+	out, err := pythonScript(t, py, ctx, key, "sync_client.py", srv.Address()).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sync_client.py: %v (context: %v)\n%s", err, ctx.Err(), out)
 	}
@@ -119,10 +114,10 @@ func TestPythonSyncManagerClient(t *testing.T) {
 // startPythonServer runs testdata/python/sync_server.py, a CPython
 // SyncManager server, and returns its address once it listens. It stops
 // when the test ends (its stdin closes).
-func startPythonServer(t *testing.T, key string) string {
+func startPythonServer(t *testing.T, py testkit.Python, key string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
-	cmd := pythonScript(t, ctx, key, "sync_server.py")
+	cmd := pythonScript(t, py, ctx, key, "sync_server.py")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -154,14 +149,18 @@ func startPythonServer(t *testing.T, key string) string {
 	return address
 }
 
-// The Go client uses a CPython 3.11 SyncManager server's dict and Queue:
+// The Go client uses every CPython's SyncManager server (as found)'s dict and Queue:
 // create, calls with Python's names (or Go's, mapped), keyword arguments,
 // Python's exceptions as errors that unwrap to the shared types' sentinels,
 // a #PROXY reply (dict iteration), str and _getvalue; and it releases its
 // references: the server ends with no objects.
 func TestGoClientOfPythonSyncManager(t *testing.T) {
+	testkit.ForEachPython(t, testGoClientOfPythonSyncManager)
+}
+
+func testGoClientOfPythonSyncManager(t *testing.T, py testkit.Python) {
 	const key = "python server key"
-	c := python.NewClient(startPythonServer(t, key), basemanager.WithAuthKey(key))
+	c := python.NewClient(startPythonServer(t, py, key), basemanager.WithAuthKey(key))
 	defer c.Close()
 	if err := c.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
