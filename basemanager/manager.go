@@ -23,18 +23,19 @@ import (
 type Manager struct {
 	cfg config
 
-	mu         sync.Mutex // guards the fields below
-	address    string
-	registry   map[string]*registration
-	client     *rpc.Client   // the current connection, used by Get
-	clients    []*rpc.Client // every connection opened, closed by Shutdown
-	heartbeats []func()      // stop the connections' heartbeats (WithHeartbeat)
-	server     *Server       // the server Start runs in this process
-	served     chan error    // ServeForever's result, for Shutdown
-	epoch      uint64        // the epoch of the server client is connected to
-	serving    bool          // GetServer made this manager's server: the registry is fixed
-	started    bool          // Start was called
-	shutDown   bool
+	mu       sync.Mutex // guards the fields below
+	address  string
+	registry map[string]*registration
+	client   *rpc.Client     // the current connection, used by Get
+	releaser *proxy.Releaser // releases its proxies collected without Close
+	clients  []*rpc.Client   // every connection opened, closed by Shutdown
+	stops    []func()        // stop the connections' heartbeats and releasers, once they are closed
+	server   *Server         // the server Start runs in this process
+	served   chan error      // ServeForever's result, for Shutdown
+	epoch    uint64          // the epoch of the server client is connected to
+	serving  bool            // GetServer made this manager's server: the registry is fixed
+	started  bool            // Start was called
+	shutDown bool
 }
 
 // New returns a manager for the server at address ("host:port"). The empty
@@ -165,10 +166,10 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64, heartbeat time.Duratio
 		client.Close()
 		return fmt.Errorf("basemanager: connect: %w", ErrShutDown)
 	}
-	m.client, m.epoch = client, epoch
-	m.clients = append(m.clients, client)
+	m.client, m.epoch, m.releaser = client, epoch, proxy.NewReleaser(client)
+	m.clients, m.stops = append(m.clients, client), append(m.stops, m.releaser.Stop)
 	if heartbeat > 0 {
-		m.heartbeats = append(m.heartbeats, connection.KeepAlive(client, wire.ServiceName+".Heartbeat", heartbeat))
+		m.stops = append(m.stops, connection.KeepAlive(client, wire.ServiceName+".Heartbeat", heartbeat))
 	}
 	return nil
 }
@@ -210,7 +211,7 @@ func dial(ctx context.Context, address string, cfg *config, heartbeat time.Durat
 func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	m.mu.Lock()
 	_, declared := m.registry[typeid]
-	client, address := m.client, m.address
+	client, releaser, address := m.client, m.releaser, m.address
 	m.mu.Unlock()
 	if !declared {
 		return nil, fmt.Errorf("basemanager: Get %q: %w on this side (declare it first: m.Register(%q, nil))",
@@ -227,7 +228,7 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	if err := client.Call(wire.ServiceName+".Create", &wire.CreateRequest{Typeid: typeid, Args: vals}, &reply); err != nil {
 		return nil, rpcError("Get "+typeid, address, err)
 	}
-	link := proxy.Link{Client: client, Epoch: m.epochNow}
+	link := proxy.Link{Client: client, Epoch: m.epochNow, Releaser: releaser}
 	if reply.Err != nil {
 		return nil, link.ReplyError(reply.Err)
 	}

@@ -15,7 +15,7 @@ import (
 // token itself carries no credentials.
 func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 	m.mu.Lock()
-	client, address := m.client, m.address
+	client, releaser, address := m.client, m.releaser, m.address
 	m.mu.Unlock()
 	if client == nil {
 		return nil, m.notConnected("Rebuild " + t.Typeid)
@@ -24,7 +24,7 @@ func (m *Manager) Rebuild(t proxy.Token) (*proxy.Proxy, error) {
 	if err := client.Call(wire.ServiceName+".Incref", &wire.RefRequest{ID: t.ID, Epoch: t.Epoch}, &reply); err != nil {
 		return nil, rpcError("Rebuild "+t.Typeid, address, err)
 	}
-	link := proxy.Link{Client: client, Epoch: m.epochNow}
+	link := proxy.Link{Client: client, Epoch: m.epochNow, Releaser: releaser}
 	if reply.Err != nil {
 		return nil, link.ReplyError(reply.Err)
 	}

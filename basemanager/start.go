@@ -67,12 +67,9 @@ func (m *Manager) shutdown(ctx context.Context) error {
 		return nil
 	}
 	m.shutDown = true
-	clients, heartbeats, srv, served := m.clients, m.heartbeats, m.server, m.served
-	m.client, m.clients, m.heartbeats, m.server = nil, nil, nil, nil
+	clients, stops, srv, served := m.clients, m.stops, m.server, m.served
+	m.client, m.clients, m.stops, m.server = nil, nil, nil, nil
 	m.mu.Unlock()
-	for _, stop := range heartbeats {
-		stop()
-	}
 
 	var drained error
 	if srv != nil && ctx != nil {
@@ -80,6 +77,9 @@ func (m *Manager) shutdown(ctx context.Context) error {
 	}
 	for _, c := range clients {
 		c.Close()
+	}
+	for _, stop := range stops {
+		stop()
 	}
 	if srv == nil {
 		return nil

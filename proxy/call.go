@@ -91,6 +91,7 @@ func (p *Proxy) adopt(v any, grants []wire.Grant) {
 			if g.ID == q.token.ID {
 				q.client, q.ref, q.exposed, q.epoch = p.client, g.Ref, g.Exposed, p.epoch
 				q.token.Address = p.token.Address // the address this side can reach
+				q.releaseWhenCollected(p.releaser)
 				grants = append(grants[:i], grants[i+1:]...)
 				return
 			}

@@ -25,12 +25,19 @@ type Link struct {
 	// server the proxy's calls fail with ErrStaleProxy rather than a bare
 	// ErrConnectionLost.
 	Epoch func() uint64
+
+	// Releaser releases the references of proxies the garbage collector
+	// finds unreachable without Close; nil: such references are released
+	// only when the connection closes.
+	Releaser *Releaser
 }
 
 // Proxy returns a proxy for the object named by token, holding the
 // server-side reference ref.
 func (l Link) Proxy(token Token, ref uint64, exposed []string) *Proxy {
-	return &Proxy{client: l.Client, token: token, ref: ref, exposed: exposed, epoch: l.Epoch}
+	p := &Proxy{client: l.Client, token: token, ref: ref, exposed: exposed, epoch: l.Epoch}
+	p.releaseWhenCollected(l.Releaser)
+	return p
 }
 
 // ReplyError rebuilds an error the server sent in a reply.

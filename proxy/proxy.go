@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/rpc"
+	"runtime"
 	"sync/atomic"
 
 	"gomanager/proxy/wire"
@@ -21,6 +22,8 @@ import (
 // referent's method on the server and sends back a copy of the result.
 //
 // A Proxy holds one counted reference to its referent; Close releases it.
+// A proxy dropped without Close releases it when the garbage collector
+// finds it unreachable, as Python's proxies do when they are collected.
 // A Proxy is safe for concurrent use by many goroutines: net/rpc multiplexes
 // their calls over the one connection.
 type Proxy struct {
@@ -30,6 +33,9 @@ type Proxy struct {
 	ref     uint64   // this proxy's reference on the server, released by Close
 	exposed []string // methods the server lets this proxy call, sorted
 	closed  atomic.Bool
+
+	releaser *Releaser       // releases ref if the proxy is collected without Close (release.go)
+	cleanup  runtime.Cleanup // the garbage collector's release, cancelled by Close
 }
 
 // CallMethod calls the named method of the referent with args and returns a
@@ -77,6 +83,7 @@ func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...an
 		return nil, nil
 	}
 	p.adopt(results[0], reply.Grants)
+	runtime.KeepAlive(p) // collected only once its call is over
 	return results[0], nil
 }
 
@@ -156,6 +163,8 @@ func (p *Proxy) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	p.cleanup.Stop()     // released here, not again when collected
+	runtime.KeepAlive(p) // reachable across Stop: the cleanup is cancelled, never queued
 	op := p.token.Typeid + ".Close"
 	if p.client == nil {
 		return nil
