@@ -78,7 +78,8 @@
 // connection held when the connection ends. With [WithAuthKey], every
 // connection starts with Python's HMAC challenge and response; a wrong key
 // fails with [ErrAuthentication]. Without an authkey a server only listens
-// on loopback.
+// on loopback, or on a Unix socket: an address with a slash, or "unix:" and a
+// path ("/tmp/m.sock", "unix:m.sock"), as Python's address='/tmp/m.sock'.
 //
 // # Differences from Python
 //

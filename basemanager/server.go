@@ -81,24 +81,24 @@ func newServer(registry map[string]*registration, address string, cfg *config) (
 	return s, nil
 }
 
-// listen binds address, refusing to serve a non-loopback address without
-// an authkey: anyone who reaches it could call the objects' methods.
+// listen binds address, refusing to serve one other than loopback or a
+// Unix socket without an authkey: anyone who reaches it could call the
+// objects' methods.
 func listen(address string, cfg *config) (net.Listener, error) {
 	address, err := connection.NormalizeAddress(address)
 	if err != nil {
 		return nil, err
 	}
-	host, _, _ := net.SplitHostPort(address)
-	if len(cfg.AuthKey) == 0 && !connection.IsLoopback(host) { // an empty key is no secret
+	if len(cfg.AuthKey) == 0 && !connection.IsLocal(address) { // an empty key is no secret
 		return nil, fmt.Errorf("basemanager: listen on %s: refusing to serve a non-loopback address without an authkey "+
-			"(anyone who reaches it could call your objects' methods): pass WithAuthKey, or listen on 127.0.0.1: %w",
+			"(anyone who reaches it could call your objects' methods): pass WithAuthKey, or listen on 127.0.0.1 or a Unix socket path: %w",
 			address, ErrInsecureAddress)
 	}
 	return connection.Listen(address, cfg)
 }
 
 // Address returns the "host:port" the server listens on, with the port
-// resolved: Python's server.address.
+// resolved, or its socket path: Python's server.address.
 func (s *Server) Address() string { return s.address }
 
 // ServeForever accepts and serves connections until Stop (or Shutdown) is

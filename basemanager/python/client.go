@@ -44,7 +44,8 @@ type Client struct {
 type Option = func(*connection.Config)
 
 // NewClient returns a client for the CPython manager server at address
-// ("host:port"), with basemanager's options:
+// ("host:port", or a Unix socket path as basemanager.New takes one: Python's
+// address='/tmp/m.sock'), with basemanager's options:
 //
 //	c := python.NewClient("127.0.0.1:50000", basemanager.WithAuthKey(key))
 //

@@ -22,12 +22,12 @@ import (
 // Config is how a manager's connections are set up. Package basemanager
 // fills it from its Options.
 type Config struct {
-	AuthKey          []byte        // nil: no authentication secret (loopback only)
+	AuthKey          []byte        // nil: no authentication secret (loopback or Unix socket only)
 	HandshakeTimeout time.Duration // bounds the handshake on both sides
 	DialTimeout      time.Duration
 	MaxMessageSize   int           // the largest message either side accepts or sends
 	MaxConnections   int           // connections a server keeps open at once
-	TLS              *tls.Config   // nil: plain TCP
+	TLS              *tls.Config   // nil: plain TCP (or Unix socket)
 	Logger           *log.Logger   // where a server logs refused connections; nil: nowhere
 	Heartbeat        time.Duration // a client's heartbeat interval; 0: none; < 0: by address (HeartbeatFor)
 }
@@ -57,13 +57,19 @@ func (cfg *Config) Logf(format string, args ...any) {
 
 // NormalizeAddress fills in Python's defaults: "" is 127.0.0.1 on a free
 // port, and a missing host is 127.0.0.1 (say 0.0.0.0 to listen everywhere).
+// A Unix socket path (an address with a slash, or "unix:" and a path) is
+// the path, with "./" before one without a slash (unix.go).
 func NormalizeAddress(address string) (string, error) {
 	if address == "" {
 		return "127.0.0.1:0", nil
 	}
+	if isUnixAddress(address) {
+		return normalizeUnix(address)
+	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
-		return "", fmt.Errorf("basemanager: address %q: %w (want \"host:port\", such as \"127.0.0.1:50000\")", address, err)
+		return "", fmt.Errorf("basemanager: address %q: %w (want \"host:port\", such as \"127.0.0.1:50000\", "+
+			"or a Unix socket path, such as \"/tmp/m.sock\")", address, err)
 	}
 	if host == "" {
 		host = "127.0.0.1"
@@ -80,11 +86,17 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Listen binds address (already normalized): Python's Listener.
-func Listen(address string, cfg *Config) (net.Listener, error) {
-	ln, err := net.Listen("tcp", address) // TCP keep-alive is on for accepted connections
+// Listen binds address (already normalized): Python's Listener. A Unix
+// socket path gets a file of mode 0600, removed when the listener closes
+// (listenUnix).
+func Listen(address string, cfg *Config) (ln net.Listener, err error) {
+	if path, ok := UnixPath(address); ok {
+		ln, err = listenUnix(path)
+	} else if ln, err = net.Listen("tcp", address); err != nil { // TCP keep-alive is on for accepted connections
+		err = fmt.Errorf("basemanager: listen on %s: %w", address, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("basemanager: listen on %s: %w", address, err)
+		return nil, err
 	}
 	if cfg.TLS != nil {
 		ln = tls.NewListener(ln, cfg.TLS)
@@ -105,14 +117,18 @@ func Accept(conn net.Conn, cfg *Config) error {
 // Dial connects to address (already normalized) and authenticates, within
 // cfg's timeouts: Python's Client(address, authkey).
 func Dial(ctx context.Context, address string, cfg *Config) (net.Conn, error) {
+	network := "tcp"
+	if _, ok := UnixPath(address); ok {
+		network = "unix"
+	}
 	d := net.Dialer{Timeout: cfg.DialTimeout} // TCP keep-alive is on by default
-	conn, err := d.DialContext(ctx, "tcp", address)
+	conn, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("basemanager: connect to %s: %w (is the server running?)", address, err)
 	}
 	if cfg.TLS != nil {
 		tc := cfg.TLS
-		if tc.ServerName == "" {
+		if tc.ServerName == "" && network == "tcp" {
 			tc = tc.Clone()
 			tc.ServerName, _, _ = net.SplitHostPort(address)
 		}

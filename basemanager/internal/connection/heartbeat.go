@@ -30,12 +30,13 @@ const DefaultHeartbeat = 5 * time.Second
 
 // HeartbeatFor is the interval a client heartbeats at on a connection to
 // address (already normalized): cfg.Heartbeat if it was set (0: never),
-// else DefaultHeartbeat, or never for a loopback address.
+// else DefaultHeartbeat, or never for a local address (IsLocal: loopback,
+// or a Unix socket).
 func (cfg *Config) HeartbeatFor(address string) time.Duration {
 	if cfg.Heartbeat >= 0 {
 		return cfg.Heartbeat
 	}
-	if host, _, _ := net.SplitHostPort(address); IsLoopback(host) {
+	if IsLocal(address) {
 		return 0
 	}
 	return DefaultHeartbeat
