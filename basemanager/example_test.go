@@ -17,8 +17,8 @@ func (n *Notes) Add(line string) int { n.Lines = append(n.Lines, line); return l
 func (n *Notes) Clear()              { n.Lines = nil }
 func (n *Notes) String() string      { return strings.Join(n.Lines, "; ") }
 
-// Start runs the server on a goroutine of this process and connects to it,
-// like Python's manager.start() (which would use a new process).
+// Start runs the server on a goroutine of this process and connects to it
+// (StartProcess is Python's manager.start(), with a new process).
 // A constructor callable gives each Get a new object.
 func ExampleManager_Start() {
 	m := basemanager.New("")

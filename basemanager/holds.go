@@ -156,7 +156,7 @@ func (s *Server) shareValue(typeid string, value any) (*object, error) {
 		return nil, fmt.Errorf("basemanager: method_to_typeid: typeid %q is not registered on the server: %w", typeid, proxy.ErrUnknownTypeid)
 	}
 	v := reflect.ValueOf(value)
-	if !v.IsValid() || isNilPointer(v) {
+	if !v.IsValid() || wire.IsNil(v) {
 		return nil, nil
 	}
 	return s.adopt(reg, v), nil

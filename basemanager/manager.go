@@ -5,14 +5,13 @@ package basemanager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/rpc"
 	"sync"
-	"syscall"
 	"time"
 
 	"gomanager/basemanager/internal/connection"
+	"gomanager/basemanager/process"
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
@@ -26,21 +25,24 @@ type Manager struct {
 	mu       sync.Mutex // guards the fields below
 	address  string
 	registry map[string]*registration
-	client   *rpc.Client     // the current connection, used by Get
-	releaser *proxy.Releaser // releases its proxies collected without Close
-	clients  []*rpc.Client   // every connection opened, closed by Shutdown
-	stops    []func()        // stop the connections' heartbeats and releasers, once they are closed
-	server   *Server         // the server Start runs in this process
-	served   chan error      // ServeForever's result, for Shutdown
-	epoch    uint64          // the epoch of the server client is connected to
-	serving  bool            // GetServer made this manager's server: the registry is fixed
-	started  bool            // Start was called
+	client   *rpc.Client      // the current connection, used by Get
+	releaser *proxy.Releaser  // releases its proxies collected without Close
+	clients  []*rpc.Client    // every connection opened, closed by Shutdown
+	stops    []func()         // stop the connections' heartbeats and releasers, once they are closed
+	server   *Server          // the server Start runs in this process
+	child    *process.Process // the server process StartProcess started
+	served   chan error       // ServeForever's result, for Shutdown
+	epoch    uint64           // the epoch of the server client is connected to
+	serving  bool             // GetServer made this manager's server: the registry is fixed
+	started  bool             // Start was called
 	shutDown bool
 }
 
 // New returns a manager for the server at address ("host:port"). The empty
 // address means 127.0.0.1 on a free port; the port is resolved by GetServer
 // or Start, and Address reports it. Python's BaseManager(address, authkey).
+// An address with a slash, or "unix:" and a path ("unix:m.sock"), is a Unix
+// socket: its file is made with mode 0600, and removed when the server stops.
 func New(address string, opts ...Option) *Manager {
 	cfg := connection.DefaultConfig()
 	for _, opt := range opts {
@@ -104,8 +106,8 @@ func (m *Manager) getServerLocked() (*Server, error) {
 	return srv, nil
 }
 
-// Address returns the manager's "host:port": after GetServer or Start, the
-// address actually bound, with the port resolved.
+// Address returns the manager's "host:port" or socket path: after
+// GetServer or Start, the address actually bound, with the port resolved.
 func (m *Manager) Address() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -143,7 +145,7 @@ func (m *Manager) connect(ctx context.Context, retry bool) error {
 		if err == nil {
 			return m.adopt(client, epoch, heartbeat)
 		}
-		if !retry || !errors.Is(err, syscall.ECONNREFUSED) {
+		if !retry || !connection.Refused(err) {
 			return err
 		}
 		t := time.NewTimer(backoff)

@@ -97,7 +97,7 @@ func (sess *session) make(typeid string, vals []any) (*object, error) {
 	if value.Kind() == reflect.Interface {
 		value = value.Elem()
 	}
-	if !value.IsValid() || isNilPointer(value) {
+	if !value.IsValid() || wire.IsNil(value) {
 		return nil, fmt.Errorf("basemanager: create %q: the callable returned nil (return the object to share): %w",
 			typeid, proxy.ErrBadArgument)
 	}

@@ -1,16 +1,14 @@
 // signature.go is how the server calls a Go func it knows only by
 // reflection, as Python calls any callable with *args: the shape of each
-// callable and method, computed once, and the conversion of the values a
-// caller sent into the parameters the func wants.
+// callable and method, computed once, and the values a caller sent made
+// into the parameters the func wants (package wire converts each one).
 
 package basemanager
 
 import (
 	"context"
-	"encoding/gob"
 	"fmt"
 	"reflect"
-	"sync"
 
 	"gomanager/proxy"
 	"gomanager/proxy/wire"
@@ -43,14 +41,14 @@ func newSignature(name string, fn reflect.Value, ft reflect.Type, recv int) *sig
 	}
 	for i := s.skip; i < ft.NumIn(); i++ {
 		s.in = append(s.in, ft.In(i))
-		registerGob(ft.In(i))
+		wire.RegisterGob(ft.In(i))
 	}
 	if s.numOut > 0 && ft.Out(s.numOut-1) == errorType {
 		s.returnsErr = true
 		s.numOut--
 	}
 	for i := 0; i < s.numOut; i++ {
-		registerGob(ft.Out(i))
+		wire.RegisterGob(ft.Out(i))
 	}
 	return s
 }
@@ -74,71 +72,12 @@ func (s *signature) appendArgs(in []reflect.Value, typeid string, vals []any) ([
 		if s.variadic && i >= n-1 {
 			want = want.Elem()
 		}
-		rv, ok := convert(v, want)
+		rv, ok := wire.Convert(v, want)
 		if !ok {
-			return nil, fmt.Errorf("basemanager: %s.%s: argument %d: want %s, got %s: %w",
-				typeid, s.name, i+1, want, typeName(v), proxy.ErrBadArgument)
+			return nil, fmt.Errorf("basemanager: %s.%s: argument %d: want %s, got %T: %w",
+				typeid, s.name, i+1, want, v, proxy.ErrBadArgument)
 		}
 		in = append(in, rv)
 	}
 	return in, nil
-}
-
-// convert turns a decoded wire value into a parameter of type want.
-func convert(v any, want reflect.Type) (reflect.Value, bool) {
-	if v == nil {
-		switch want.Kind() {
-		case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map, reflect.Func, reflect.Chan:
-			return reflect.Zero(want), true
-		}
-		return reflect.Value{}, false
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Type().AssignableTo(want) {
-		return rv, true
-	}
-	if out, ok := wire.ConvertNumber(rv, want); ok { // an int sent for an int64
-		return out, true
-	}
-	switch {
-	case want.Kind() == reflect.Pointer && rv.Type().AssignableTo(want.Elem()):
-		p := reflect.New(want.Elem())
-		p.Elem().Set(rv)
-		return p, true
-	case rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type().AssignableTo(want):
-		return rv.Elem(), true
-	}
-	return reflect.Value{}, false
-}
-
-func typeName(v any) string {
-	if v == nil {
-		return "nil"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-var gobRegistered sync.Map // reflect.Type -> struct{}
-
-// registerGob registers t with gob, once, so values of t can travel inside
-// interfaces. Scalars and interfaces need nothing; a type gob rejects, or
-// that the user registered under another name, is left alone.
-func registerGob(t reflect.Type) {
-	if t.Kind() == reflect.Interface || wire.IsScalarType(t) {
-		return
-	}
-	if _, done := gobRegistered.LoadOrStore(t, struct{}{}); done {
-		return
-	}
-	defer func() { _ = recover() }() // gob.Register panics on name clashes
-	gob.Register(reflect.Zero(t).Interface())
-}
-
-// isNilPointer reports whether v is a nil pointer, map, chan, func or slice.
-func isNilPointer(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Slice:
-		return v.IsNil()
-	}
-	return false
 }

@@ -1,7 +1,7 @@
-// start.go mirrors BaseManager.start and shutdown in Python's managers.py,
-// with one difference: the server runs on a goroutine of this process, not
-// in a new process. (To serve from another process, run a program that
-// calls GetServer and ServeForever, as the lesson's ProcessA does.)
+// start.go mirrors BaseManager.start and shutdown in Python's managers.py:
+// StartProcess runs the server in a new process of this program, as
+// Python's start() does (package process); Start runs it on a goroutine of
+// this process instead.
 
 package basemanager
 
@@ -9,23 +9,56 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"gomanager/basemanager/process"
 )
 
-// Start runs a server for this manager in a goroutine of this process and
-// connects to it. (Python's start() spawns a server process instead; in Go,
-// run a separate program that calls GetServer and ServeForever for that.)
-// Stop it with Shutdown.
-func (m *Manager) Start() error {
-	m.mu.Lock()
-	switch {
-	case m.shutDown:
-		m.mu.Unlock()
-		return fmt.Errorf("basemanager: Start: %w (make a new one with New)", ErrShutDown)
-	case m.started || m.serving:
-		m.mu.Unlock()
-		return fmt.Errorf("basemanager: Start: %w: this manager already has its server", ErrAlreadyStarted)
+// StartProcess runs a server for this manager in a new OS process and
+// connects to it: Python's manager.start(). The new process is this
+// program run again, which re-runs main up to this call and serves there
+// (package process explains how; register every typeid before this call).
+// The shared objects live in that process: a crash of this one does not
+// take them down, and the server process exits when this one does, however
+// it ends. Shutdown stops it: asks, then terminates it after the shutdown
+// timeout (1 s; process.WithShutdownTimeout). process.WithInitializer runs
+// a func in the server process before it serves.
+func (m *Manager) StartProcess(opts ...process.Option) error {
+	if err := m.claimServer("StartProcess"); err != nil {
+		return err
 	}
-	m.started = true
+	child, address, err := process.Start(m.serverInChild, opts...)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.address, m.child = address, child
+	m.mu.Unlock()
+	if err := m.Connect(); err != nil {
+		m.Shutdown()
+		return err
+	}
+	return nil
+}
+
+// serverInChild is the server StartProcess serves in the new process.
+func (m *Manager) serverInChild() (process.Server, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	srv, err := m.getServerLocked()
+	if err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// Start runs a server for this manager in a goroutine of this process and
+// connects to it: the shared objects live and die with this process (see
+// StartProcess for Python's start()). Stop it with Shutdown.
+func (m *Manager) Start() error {
+	if err := m.claimServer("Start"); err != nil {
+		return err
+	}
+	m.mu.Lock()
 	srv, err := m.getServerLocked()
 	m.mu.Unlock()
 	if err != nil {
@@ -43,8 +76,23 @@ func (m *Manager) Start() error {
 	return nil
 }
 
-// Shutdown closes the manager's connections and, if Start started a server,
-// stops it and waits for it: Python's manager.shutdown(). Proxies from this
+// claimServer marks the manager as starting its server (op names the call
+// in errors), unless it has one or was shut down.
+func (m *Manager) claimServer(op string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.shutDown:
+		return fmt.Errorf("basemanager: %s: %w (make a new one with New)", op, ErrShutDown)
+	case m.started || m.serving:
+		return fmt.Errorf("basemanager: %s: %w: this manager already has its server", op, ErrAlreadyStarted)
+	}
+	m.started = true
+	return nil
+}
+
+// Shutdown closes the manager's connections and, if Start or StartProcess
+// started a server, stops it and waits for it: Python's manager.shutdown(). Proxies from this
 // manager stop working. Shutdown is idempotent; use it with defer as Python
 // uses "with manager:".
 func (m *Manager) Shutdown() error {
@@ -67,8 +115,8 @@ func (m *Manager) shutdown(ctx context.Context) error {
 		return nil
 	}
 	m.shutDown = true
-	clients, stops, srv, served := m.clients, m.stops, m.server, m.served
-	m.client, m.clients, m.stops, m.server = nil, nil, nil, nil
+	clients, stops, srv, served, child := m.clients, m.stops, m.server, m.served, m.child
+	m.client, m.clients, m.stops, m.server, m.child = nil, nil, nil, nil, nil
 	m.mu.Unlock()
 
 	var drained error
@@ -80,6 +128,9 @@ func (m *Manager) shutdown(ctx context.Context) error {
 	}
 	for _, stop := range stops {
 		stop()
+	}
+	if child != nil {
+		return child.Stop()
 	}
 	if srv == nil {
 		return nil
