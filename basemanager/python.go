@@ -150,6 +150,11 @@ func (o pythonObject) Call(ctx context.Context, goName string, args []any) (any,
 	return o.obj.dispatch(ctx, goName, args)
 }
 
+func (o pythonObject) Hold(vals []any) func() {
+	taken := o.s.holdProxies(o.obj, vals)
+	return func() { o.s.settleHolds(o.obj, taken) }
+}
+
 // retain takes one more reference to obj, not owned by any connection,
 // unless it was freed meanwhile.
 func (s *Server) retain(obj *object) bool {

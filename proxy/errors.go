@@ -48,6 +48,9 @@ var (
 	ErrEmpty = errors.New("queue empty")
 	// ErrFull: Queue.Put found no room in time (Python's queue.Full).
 	ErrFull = errors.New("queue full")
+	// ErrShutDown: the queue was shut down with Queue.Shutdown: Put fails,
+	// and Get once the queue is empty (Python 3.13's queue.ShutDown).
+	ErrShutDown = errors.New("queue shut down")
 	// ErrBrokenBarrier: the barrier was aborted, reset or timed out while
 	// waiting (Python's threading.BrokenBarrierError).
 	ErrBrokenBarrier = errors.New("broken barrier")
@@ -83,7 +86,7 @@ var wireCodes = []struct {
 }{
 	{"unknown-typeid", ErrUnknownTypeid}, {"no-such-method", ErrNoSuchMethod},
 	{"bad-argument", ErrBadArgument}, {"no-such-object", ErrNoSuchObject},
-	{"empty", ErrEmpty}, {"full", ErrFull}, {"broken-barrier", ErrBrokenBarrier},
+	{"empty", ErrEmpty}, {"full", ErrFull}, {"shut-down", ErrShutDown}, {"broken-barrier", ErrBrokenBarrier},
 	{"not-owner", ErrNotOwner}, {"released-too-many", ErrReleasedTooMany},
 	{"changed-during-iteration", ErrChangedDuringIteration}, {"key-not-found", ErrKeyNotFound},
 	{"stop-iteration", ErrStopIteration}, {"abandoned", ErrAbandoned}, {"stale-proxy", ErrStaleProxy},

@@ -1,6 +1,7 @@
 // queue.go mirrors the Queue and JoinableQueue typeids of Python's
 // managers.py (an AutoProxy to a queue.Queue): a typed handle with put,
-// get, their non-blocking and timeout forms, task_done and join.
+// get, their non-blocking and timeout forms, task_done, join and
+// shutdown (Python 3.13).
 
 package proxy
 
@@ -24,7 +25,8 @@ import (
 // PutNowait(v) fails at once with ErrFull (block=False); PutTimeout(v, d)
 // waits up to d, then fails with ErrFull (block=True, timeout=d). Get,
 // GetNowait and GetTimeout likewise, with ErrEmpty. A blocked call never
-// holds up other calls on the queue, from this handle or any other.
+// holds up other calls on the queue, from this handle or any other. After
+// Shutdown, puts fail with ErrShutDown, and gets once the queue is empty.
 type Queue[T any] struct{ *Proxy }
 
 // NewQueue creates a shared queue holding at most maxsize items (no limit
@@ -116,6 +118,17 @@ func (q *Queue[T]) TaskDone() error {
 // join(). If ctx ends first it returns ctx's error.
 func (q *Queue[T]) Join(ctx context.Context) error {
 	_, err := q.CallMethodContext(ctx, "Join")
+	return err
+}
+
+// Shutdown shuts the queue down: Python's q.shutdown(immediate) (3.13).
+// From then on every Put fails with ErrShutDown, and every Get once the
+// items left are taken; calls blocked in either, by any client, wake up
+// with ErrShutDown. With immediate, the items left are dropped at once and
+// marked done, which releases Join once no task is unfinished. Shutting
+// down again is harmless.
+func (q *Queue[T]) Shutdown(immediate bool) error {
+	_, err := q.CallMethod("Shutdown", immediate)
 	return err
 }
 

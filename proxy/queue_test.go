@@ -9,10 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"gomanager/basemanager"
 	"gomanager/proxy"
 )
 
@@ -419,4 +422,171 @@ func primQueueState(t *testing.T, q *proxy.Queue[int], empty, full bool) {
 	if got, err := q.Full(); err != nil || got != full {
 		t.Errorf("Full = %v, %v; want %v", got, err, full)
 	}
+}
+
+// TestQueueShutdown is Python 3.13's queue shutdown (test_shutdown_*):
+// after Shutdown puts fail with ErrShutDown at once, gets drain what is
+// left and then fail too, in every form; shutting down again is harmless.
+func TestQueueShutdown(t *testing.T) {
+	m := primManager(t)
+	ctx := primCtx(t)
+	q := primKeep(proxy.NewQueue[int](m, 2))(t)
+	q.PutNowait(1)
+	q.PutNowait(2)
+	other := proxy.QueueOf[int](primRebuild(t, primConnect(t, m), q.Token()))
+	if err := other.Shutdown(false); err != nil {
+		t.Fatal(err)
+	}
+	puts := map[string]func() error{
+		"put(3)":              func() error { return q.Put(ctx, 3) },
+		"put_nowait(3)":       func() error { return q.PutNowait(3) },
+		"put(3, timeout=0.1)": func() error { return q.PutTimeout(3, 100*time.Millisecond) },
+	}
+	for python, put := range puts {
+		if err := put(); !errors.Is(err, proxy.ErrShutDown) {
+			t.Errorf("%s on a queue shut down: %v, want ErrShutDown", python, err)
+		}
+	}
+	if v, err := q.Get(ctx); err != nil || v != 1 {
+		t.Errorf("get() of an item left: %d, %v; want 1", v, err)
+	}
+	if v, err := q.GetNowait(); err != nil || v != 2 {
+		t.Errorf("get_nowait() of an item left: %d, %v; want 2", v, err)
+	}
+	gets := map[string]func() error{
+		"get()":            func() error { _, err := q.Get(ctx); return err },
+		"get_nowait()":     func() error { _, err := q.GetNowait(); return err },
+		"get(timeout=0.1)": func() error { _, err := q.GetTimeout(100 * time.Millisecond); return err },
+	}
+	for python, get := range gets {
+		start := time.Now()
+		if err := get(); !errors.Is(err, proxy.ErrShutDown) || !strings.Contains(err.Error(), "shut down and empty") {
+			t.Errorf("%s on a queue shut down and empty: %v, want ErrShutDown", python, err)
+		}
+		if d := time.Since(start); d > primLimit/2 {
+			t.Errorf("%s waited %v: it must fail at once", python, d)
+		}
+	}
+	if err := q.Shutdown(false); err != nil {
+		t.Errorf("a second Shutdown: %v", err)
+	}
+	if n, err := q.Qsize(); err != nil || n != 0 {
+		t.Errorf("Qsize after shutdown = %d, %v; want 0", n, err)
+	}
+	if !strings.Contains(q.String(), "shut down") {
+		t.Errorf("str(q) = %q, want it to say the queue is shut down", q.String())
+	}
+}
+
+// TestQueueShutdownWakesBlockedCallers: a Get waiting on an empty queue
+// and a Put waiting on a full one, on another connection, wake up with
+// ErrShutDown; the item that was in the queue can still be taken.
+func TestQueueShutdownWakesBlockedCallers(t *testing.T) {
+	m := primManager(t)
+	ctx := primCtx(t)
+	empty := primKeep(proxy.NewQueue[string](m, 0))(t)
+	full := primKeep(proxy.NewQueue[string](m, 1))(t)
+	full.PutNowait("kept")
+	child := primConnect(t, m)
+	cEmpty := proxy.QueueOf[string](primRebuild(t, child, empty.Token()))
+	cFull := proxy.QueueOf[string](primRebuild(t, child, full.Token()))
+	shutDown := func(what string, call func() error) <-chan error {
+		return primGo(func() error {
+			if err := call(); !errors.Is(err, proxy.ErrShutDown) {
+				return fmt.Errorf("%s blocked when the queue was shut down: %v, want ErrShutDown", what, err)
+			}
+			return nil
+		})
+	}
+	getDone := shutDown("get()", func() error { _, err := cEmpty.Get(ctx); return err })
+	putDone := shutDown("put()", func() error { return cFull.Put(ctx, "more") })
+	primBlocked(t, empty, 1)
+	primBlocked(t, full, 1)
+	if err := empty.Shutdown(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := full.Shutdown(false); err != nil {
+		t.Fatal(err)
+	}
+	primJoin(t, getDone, putDone)
+	if v, err := full.GetNowait(); err != nil || v != "kept" {
+		t.Errorf("get_nowait() after shutdown = %q, %v; want the item left", v, err)
+	}
+}
+
+// TestQueueShutdownImmediate: shutdown(immediate=True) drops the items at
+// once, marks them done and so releases a Join waiting on them; a task
+// taken and not yet done still holds Join until TaskDone.
+func TestQueueShutdownImmediate(t *testing.T) {
+	m := primManager(t)
+	ctx := primCtx(t)
+	q := primKeep(proxy.NewJoinableQueue[int](m, 0))(t)
+	for i := range 3 {
+		q.PutNowait(i)
+	}
+	if _, err := q.GetNowait(); err != nil { // one task taken, not done
+		t.Fatal(err)
+	}
+	joined := make(chan struct{})
+	done := primGo(func() error {
+		defer close(joined)
+		return q.Join(ctx)
+	})
+	primBlocked(t, q, 1)
+	if err := q.Shutdown(true); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Qsize(); err != nil || n != 0 {
+		t.Errorf("Qsize after an immediate shutdown = %d, %v; want 0", n, err)
+	}
+	if _, err := q.GetNowait(); !errors.Is(err, proxy.ErrShutDown) {
+		t.Errorf("get_nowait() after an immediate shutdown: %v, want ErrShutDown", err)
+	}
+	primBlocked(t, q, 1) // Join still waits for the task taken
+	select {
+	case <-joined:
+		t.Fatal("Join returned with a task taken and not done")
+	default:
+	}
+	if err := q.TaskDone(); err != nil {
+		t.Fatal(err)
+	}
+	primJoin(t, done)
+}
+
+// A queue shut down: producers are refused, consumers drain what is left
+// and then learn that nothing more will come. Python (3.13):
+//
+//	q.put('last'); q.shutdown()
+//	q.put('late')       # raises queue.ShutDown
+//	q.get()             # 'last'
+//	q.get()             # raises queue.ShutDown
+func ExampleQueue_Shutdown() {
+	m := basemanager.NewSyncManager("")
+	if err := m.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer m.Shutdown()
+	ctx := context.Background()
+
+	q, err := proxy.NewQueue[string](m, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	q.Put(ctx, "last") // q.put('last')
+	q.Shutdown(false)  // q.shutdown()
+	err = q.Put(ctx, "late")
+	fmt.Println("put:", errors.Is(err, proxy.ErrShutDown))
+	for {
+		v, err := q.Get(ctx)
+		if errors.Is(err, proxy.ErrShutDown) {
+			fmt.Println("get: shut down")
+			break
+		}
+		fmt.Println("get:", v)
+	}
+	// Output:
+	// put: true
+	// get: last
+	// get: shut down
 }

@@ -4,8 +4,11 @@
 package proxy
 
 // Value is a handle to one shared value of type T (Python's
-// manager.Value(typecode, value)). Python's typecode is dropped: T is the
-// type. A T other than a builtin scalar travels with gob, so the server's
+// manager.Value(typecode, value)). Go's form has no typecode: T is the
+// type. (A Value a Python client made keeps its typecode, which its String
+// shows, Value('i', 7); ValueOf wraps a proxy to it, and
+// m.Get("Value", "i", 7) makes one from Go.) A T other than a builtin
+// scalar travels with gob, so the server's
 // process must know the type too (NewValue and ValueOf register it on this
 // side).
 //

@@ -134,3 +134,17 @@ func TestValueAddTypes(t *testing.T) {
 	_, err = s.Add("more")
 	contFails(t, "'text' + 'more'", err, proxy.ErrBadArgument, "must be a number")
 }
+
+// TestValueTypecode: a Value made with Python's two arguments,
+// Value('i', 7), keeps its typecode for str, as Python's manager does, and
+// works like any other; a wrong argument count is refused.
+func TestValueTypecode(t *testing.T) {
+	m := contManager(t)
+	v := proxy.ValueOf[int](contKeep(m.Get("Value", "i", 7))(t))
+	contEqual(t, "str(v)", v.String(), "Value('i', 7)")
+	contEqual(t, "v.get()", contOK(v.Get())(t), 7)
+	contEqual(t, "v.add(1)", contOK(v.Add(1))(t), 8)
+	contEqual(t, "str(v) after", v.String(), "Value('i', 8)")
+	contFails(t, "Value()", contErr(m.Get("Value")), proxy.ErrBadArgument, "got 0 arguments")
+	contFails(t, "Value(1, 2, 3)", contErr(m.Get("Value", 1, 2, 3)), proxy.ErrBadArgument, "got 3 arguments")
+}

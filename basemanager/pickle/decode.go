@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,14 +29,16 @@ var ErrMalformed = errors.New("pickle: malformed")
 //	None → nil, bool → bool, int → int (*big.Int beyond it), float → float64,
 //	str → string, bytes and bytearray → []byte, tuple → Tuple, list → []any,
 //	dict → Dict, set → Set, frozenset → FrozenSet, slice → Slice,
-//	multiprocessing.managers.Token → Token, exception → *Exception.
+//	multiprocessing.managers.Token → Token, exception → *Exception,
+//	a proxy (RebuildProxy(proxytype, token, serializer, kwds)) → ProxyRef.
 //
 // Nothing else is read: any other global, and the opcodes that reach
 // arbitrary code or outside data (INST, OBJ, PERSID, EXT*, out-of-band
 // buffers), fail with an error wrapping ErrRefused. REDUCE only calls the
-// allow-listed exception classes, set, frozenset, bytes, bytearray, slice
-// and _codecs.encode (protocol 2's bytes), and none of them is run: the result
-// is built here.
+// allow-listed exception classes, set, frozenset, bytes, bytearray, slice,
+// _codecs.encode (protocol 2's bytes) and RebuildProxy (of a proxy type of
+// multiprocessing.managers), and none of them is run: the result is built
+// here.
 //
 // Memory is bounded by the input: every length is checked against the
 // bytes left before anything is allocated, nesting is limited to 200
@@ -76,6 +79,12 @@ type (
 		state        any
 	}
 	pslice struct{ start, stop, step any }
+	pproxy struct {
+		class      string
+		token      *ptoken
+		serializer string
+		kwds       *pdict
+	}
 	global struct {
 		kind         globalKind
 		module, name string
@@ -93,6 +102,8 @@ const (
 	globalBytes
 	globalSlice
 	globalCodecsEncode
+	globalRebuildProxy
+	globalProxyClass
 )
 
 func malformed(format string, args ...any) error {
@@ -644,7 +655,7 @@ func lookupGlobal(module, name string) (*global, error) {
 			return &global{kind: globalException, module: "builtins", name: name}, nil
 		}
 	case "queue", "_queue", "Queue":
-		if name == "Empty" || name == "Full" && module != "_queue" {
+		if name == "Empty" || name == "Full" && module != "_queue" || name == "ShutDown" && module == "queue" {
 			return &global{kind: globalException, module: "queue", name: name}, nil
 		}
 	case "threading":
@@ -657,6 +668,11 @@ func lookupGlobal(module, name string) (*global, error) {
 			return &global{kind: globalToken, module: module, name: name}, nil
 		case "RemoteError":
 			return &global{kind: globalException, module: module, name: name}, nil
+		case "RebuildProxy":
+			return &global{kind: globalRebuildProxy, module: module, name: name}, nil
+		}
+		if slices.Contains(proxyClasses, name) {
+			return &global{kind: globalProxyClass, module: module, name: name}, nil
 		}
 	case "multiprocessing", "multiprocessing.context":
 		switch name {
@@ -668,8 +684,9 @@ func lookupGlobal(module, name string) (*global, error) {
 			return &global{kind: globalCodecsEncode}, nil
 		}
 	}
-	return nil, refused("global %s.%s is not in the allow-list (only Token, the exceptions a manager sends, "+
-		"set, frozenset, bytes, bytearray, slice and _codecs.encode)", truncate(module), truncate(name))
+	return nil, refused("global %s.%s is not in the allow-list (only Token, RebuildProxy and the proxy types of "+
+		"multiprocessing.managers, the exceptions a manager sends, set, frozenset, bytes, bytearray, slice and "+
+		"_codecs.encode)", truncate(module), truncate(name))
 }
 
 func truncate(s string) string {
@@ -736,8 +753,31 @@ func reduce(g *global, args Tuple) (any, error) {
 			return nil, malformed("slice() takes (start, stop, step)")
 		}
 		return &pslice{start: args[0], stop: args[1], step: args[2]}, nil
+	case globalRebuildProxy:
+		return rebuildProxy(args)
 	}
 	return nil, refused("calling %s", describe(g))
+}
+
+// rebuildProxy reads RebuildProxy's arguments, (proxytype, token,
+// serializer, kwds), as BaseProxy.__reduce__ writes them: one of the proxy
+// types of multiprocessing.managers (proxyClasses), a Token, a str and a
+// dict.
+func rebuildProxy(args Tuple) (any, error) {
+	if len(args) != 4 {
+		return nil, malformed("RebuildProxy takes (proxytype, token, serializer, kwds), got %d arguments", len(args))
+	}
+	class, ok1 := args[0].(*global)
+	token, ok2 := args[1].(*ptoken)
+	serializer, ok3 := args[2].(string)
+	kwds, ok4 := args[3].(*pdict)
+	if !ok1 || class.kind != globalProxyClass {
+		return nil, refused("RebuildProxy of %s (only the proxy types of multiprocessing.managers)", describe(args[0]))
+	}
+	if !ok2 || !ok3 || !ok4 {
+		return nil, malformed("RebuildProxy takes a proxy type, a Token, a str and a dict")
+	}
+	return &pproxy{class: class.name, token: token, serializer: serializer, kwds: kwds}, nil
 }
 
 // latin1 is _codecs.encode(s, 'latin1'): how protocol 2 carries bytes.
@@ -774,6 +814,8 @@ func describe(v any) string {
 		return "a Token"
 	case *pexception:
 		return "an exception"
+	case *pproxy:
+		return "a proxy"
 	}
 	return fmt.Sprintf("a %T", v)
 }
@@ -864,6 +906,12 @@ func finalize(v any, depth int, budget *int) (any, error) {
 			return nil, malformed("Token typeid and id must be strs")
 		}
 		return Token{Typeid: typeid, Address: state[1], ID: id}, nil
+	case *pproxy:
+		parts, err := all([]any{x.token, x.kwds})
+		if err != nil {
+			return nil, err
+		}
+		return ProxyRef{Class: x.class, Token: parts[0].(Token), Serializer: x.serializer, Kwds: parts[1].(Dict)}, nil
 	case *pexception:
 		args, err := all(x.args)
 		if err != nil {

@@ -1,10 +1,13 @@
 // Package pickle reads and writes the subset of Python's pickle format that
 // a multiprocessing manager conversation carries, with the standard library
 // only: None, bool, int (any size), float, str, bytes, tuple, list, dict,
-// set, frozenset, slice, multiprocessing.managers.Token, and the exceptions
-// managers send (builtins.KeyError, ValueError, RuntimeError, ...,
-// queue.Empty, queue.Full, threading.BrokenBarrierError,
-// multiprocessing.managers.RemoteError).
+// set, frozenset, slice, multiprocessing.managers.Token, a manager's
+// proxy (RebuildProxy of one of multiprocessing.managers' proxy types),
+// and the exceptions managers send (builtins.KeyError, ValueError, ...,
+// queue.Empty, queue.Full, queue.ShutDown, threading.BrokenBarrierError,
+// multiprocessing.managers.RemoteError). Marshal also writes the array.array
+// and multiprocessing.managers.Value that SyncManager's Array and Value
+// return from _getvalue().
 //
 // Unmarshal reads protocols 2 to 5, as CPython 3.8+ writes them (3.11's
 // multiprocessing uses protocol 4). Marshal writes protocol 4, which every
@@ -27,6 +30,7 @@
 //
 // Python values without a Go counterpart of their own have one here:
 // Tuple, Set, FrozenSet, Dict (ordered, and allowing keys Go cannot hash),
-// Slice, Token and Exception, which is an error. Repr formats any decoded
-// value as Python's repr() would.
+// Slice, Token, ProxyRef (a proxy: the data RebuildProxy would be called
+// with, never called here) and Exception, which is an error. Repr formats
+// any decoded value as Python's repr() would.
 package pickle

@@ -28,7 +28,10 @@ var ErrUnsupported = errors.New("pickle: unsupported type")
 //	replaced by U+FFFD), []byte → bytes, Tuple → tuple, other slices and
 //	arrays → list, Dict and maps → dict (a map's keys sorted by their repr),
 //	Set → set, FrozenSet → frozenset, Slice → slice, Token → Token,
-//	*Exception → the exception, which Python raises as its own class.
+//	Array → array.array, Value → multiprocessing.managers.Value,
+//	*Exception → the exception, which Python raises as its own class,
+//	ProxyRef → RebuildProxy(proxytype, token, serializer, kwds), which
+//	Python's unpickler calls to build the proxy.
 //
 // A pointer is written as what it points to. Anything else fails with an
 // error wrapping ErrUnsupported. The output is limited to 64 MiB and the
@@ -36,8 +39,15 @@ var ErrUnsupported = errors.New("pickle: unsupported type")
 func Marshal(v any) ([]byte, error) { return MarshalLimit(v, defaultMaxSize) }
 
 // MarshalLimit is Marshal with a limit of max bytes on the output.
-func MarshalLimit(v any, max int) ([]byte, error) {
-	e := &encoder{max: max, buf: []byte{opProto, encodedProtocol}}
+func MarshalLimit(v any, max int) ([]byte, error) { return MarshalWith(v, max, nil) }
+
+// MarshalWith is MarshalLimit for values that hold Go values of types
+// this package does not know: replace is asked about each one before
+// Marshal gives up on it, and when it reports ok, what it returns is
+// written in the value's place (say, a ProxyRef for a proxy). An error
+// from replace ends the encoding.
+func MarshalWith(v any, max int, replace func(v any) (r any, ok bool, err error)) ([]byte, error) {
+	e := &encoder{max: max, buf: []byte{opProto, encodedProtocol}, replace: replace}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}
@@ -49,8 +59,9 @@ func MarshalLimit(v any, max int) ([]byte, error) {
 }
 
 type encoder struct {
-	buf []byte
-	max int
+	buf     []byte
+	max     int
+	replace func(any) (any, bool, error) // see MarshalWith; may be nil
 }
 
 func (e *encoder) tooLarge() error {
@@ -120,15 +131,30 @@ func (e *encoder) value(v any, depth int) error {
 			return nil
 		}
 		return e.exception(x, depth)
+	case Array:
+		return e.array(x, depth)
+	case Value:
+		return e.managersValue(x, depth)
 	case Slice:
 		e.global("builtins", "slice")
 		if err := e.tuple(Tuple{x.Start, x.Stop, x.Step}, depth); err != nil {
 			return err
 		}
 		e.buf = append(e.buf, opReduce)
+	case ProxyRef:
+		return e.proxy(x, depth)
 	case error:
 		return fmt.Errorf("%w: the error %T (convert it to a *pickle.Exception)", ErrUnsupported, v)
 	default:
+		if e.replace != nil {
+			r, ok, err := e.replace(v)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return e.value(r, depth+1)
+			}
+		}
 		return e.reflect(reflect.ValueOf(v), depth)
 	}
 	return nil
@@ -355,5 +381,29 @@ func (e *encoder) exception(x *Exception, depth int) error {
 		}
 		e.buf = append(e.buf, opBuild)
 	}
+	return nil
+}
+
+// proxy writes a proxy as BaseProxy.__reduce__ does: RebuildProxy(proxytype,
+// token, serializer, kwds), called by REDUCE.
+func (e *encoder) proxy(p ProxyRef, depth int) error {
+	if !slices.Contains(proxyClasses, p.Class) {
+		return fmt.Errorf("%w: proxy type %q is not one of multiprocessing.managers' proxy types", ErrUnsupported, p.Class)
+	}
+	e.global("multiprocessing.managers", "RebuildProxy")
+	e.buf = append(e.buf, opMark)
+	e.global("multiprocessing.managers", p.Class)
+	if err := e.token(p.Token, depth+1); err != nil {
+		return err
+	}
+	e.str(p.Serializer)
+	kwds := p.Kwds
+	if kwds == nil {
+		kwds = Dict{}
+	}
+	if err := e.dict(kwds, depth+1); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, opTuple, opReduce)
 	return nil
 }

@@ -67,6 +67,32 @@ func (t Token) String() string {
 	return fmt.Sprintf("Token(typeid=%s, address=%s, id=%s)", Repr(t.Typeid), Repr(t.Address), Repr(t.ID))
 }
 
+// ProxyRef is a pickled manager proxy, as Python's BaseProxy.__reduce__
+// writes one: RebuildProxy(proxytype, token, serializer, kwds), which
+// builds the proxy where it is unpickled and takes a reference for it
+// (incref). A proxy stored in a shared dict or list travels this way.
+// Nothing is called when one is read: it is only this data.
+type ProxyRef struct {
+	Class      string // the proxy type, in multiprocessing.managers: "DictProxy", "ListProxy", "AutoProxy", ...
+	Token      Token  // the shared object it names
+	Serializer string // "pickle"
+	Kwds       Dict   // RebuildProxy's keyword arguments: {'exposed': (...)} for an AutoProxy, else empty
+}
+
+// proxyClasses are the proxy types ProxyRef.Class may name: those of
+// multiprocessing.managers that SyncManager registers, and AutoProxy
+// (the default of BaseManager.register). They are the same in CPython 3.8
+// to 3.13.
+var proxyClasses = []string{"AcquirerProxy", "ArrayProxy", "AutoProxy", "BarrierProxy", "ConditionProxy", "DictProxy",
+	"EventProxy", "IteratorProxy", "ListProxy", "NamespaceProxy", "PoolProxy", "ValueProxy"}
+
+// String describes the proxy as Python's repr of one does, with its token
+// in the place of its memory address:
+// <DictProxy object, Token(typeid='dict', address=('127.0.0.1', 5000), id='7f12')>.
+func (p ProxyRef) String() string {
+	return fmt.Sprintf("<%s object, %s>", p.Class, p.Token)
+}
+
 // Exception is a Python exception: its class, named by module and name
 // (builtins.KeyError, queue.Empty, threading.BrokenBarrierError,
 // multiprocessing.managers.RemoteError, ...), and its args. It is an error.
@@ -212,6 +238,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case Token:
 		b.WriteString(x.String())
 	case *Token:
+		b.WriteString(x.String())
+	case ProxyRef:
 		b.WriteString(x.String())
 	case *Exception:
 		b.WriteString(x.Name)

@@ -262,7 +262,7 @@ func (c *Client) release(conn net.Conn) {
 // the server's traceback). It unwraps to the *pickle.Exception and, for
 // the classes the shared types have sentinels for, to the sentinel:
 // errors.Is(err, proxy.ErrEmpty) for queue.Empty, proxy.ErrFull,
-// proxy.ErrKeyNotFound (KeyError, IndexError), proxy.ErrBrokenBarrier,
+// proxy.ErrShutDown (3.13's queue.ShutDown), proxy.ErrKeyNotFound (KeyError, IndexError), proxy.ErrBrokenBarrier,
 // proxy.ErrStopIteration.
 type Error struct {
 	Op        string // the request or method, such as "Queue.get_nowait"
@@ -284,6 +284,8 @@ func (e *Error) Unwrap() []error {
 		errs = append(errs, proxy.ErrEmpty)
 	case "queue.Full":
 		errs = append(errs, proxy.ErrFull)
+	case "queue.ShutDown":
+		errs = append(errs, proxy.ErrShutDown)
 	case "builtins.KeyError", "builtins.IndexError":
 		errs = append(errs, proxy.ErrKeyNotFound)
 	case "threading.BrokenBarrierError":

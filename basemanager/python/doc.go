@@ -6,7 +6,10 @@
 //     Go clients, with no import or option: after the handshake, a first
 //     message that is a pickle goes to the FrontDoor. Python clients call
 //     methods by Python's names (capitalize, is_set, __getitem__), with
-//     Python's arguments, and get Python's exceptions.
+//     Python's arguments, and get Python's exceptions. A proxy they store
+//     in a shared dict or list stays a live shared object, readable back
+//     by Python and Go clients alike (nested.go), and a list orders and
+//     compares its items by Python's rules for them (pyorder.go).
 //   - [Client] is a Go client of a CPython manager server, as a Python
 //     BaseManager is after connect().
 //

@@ -72,6 +72,12 @@ type Object interface {
 	Call(ctx context.Context, goName string, args []any) (any, error)
 	Str() string // str(referent); the caller holds the lock
 	Refs() int   // references held, by Go and Python clients
+	// Hold keeps alive the objects named by the proxies among vals, the
+	// arguments of a call that may store them in this object; the call
+	// runs settle when it has returned, which decides what the object
+	// keeps, as for a Go client's call (Python's id_to_local_proxy_obj).
+	// A call with no proxies runs it too: it may have removed some.
+	Hold(vals []any) (settle func())
 }
 
 // methodError is how the server reports a method's own failure, a
@@ -100,8 +106,11 @@ func NewFrontDoor(srv Server) *FrontDoor {
 // client's first frame starts with the codec's kind byte, never 0x80. The
 // returned connection reads the peeked bytes first. A first frame whose
 // length is 0, negative or over max goes the Go way, where the codec
-// refuses it.
+// refuses it. On Linux it first has the handshake's last message
+// acknowledged at once (quickAck), so that a Python client's first request
+// is not held back 40 ms.
 func Peek(conn net.Conn, max int) (net.Conn, bool, error) {
+	quickAck(conn)
 	br := bufio.NewReaderSize(conn, 64)
 	hdr, err := br.Peek(4)
 	if err != nil {

@@ -166,6 +166,19 @@ func testGoClientOfPythonSyncManager(t *testing.T, py testkit.Python) {
 		t.Fatalf("Connect: %v", err)
 	}
 	exercisePythonDictAndQueue(t, c)
+	if py.Minor >= 13 { // queue.ShutDown is new in 3.13
+		q, err := c.Create("Queue")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.CallMethod("shutdown"); err != nil {
+			t.Errorf("shutdown(): %v", err)
+		}
+		if _, err := q.CallMethod("put", 1); !errors.Is(err, proxy.ErrShutDown) {
+			t.Errorf("put after shutdown(): %v, want an error wrapping proxy.ErrShutDown (queue.ShutDown)", err)
+		}
+		q.Close()
+	}
 	if n, err := c.NumberOfObjects(); err != nil || n != 0 {
 		info, _ := c.DebugInfo()
 		t.Errorf("NumberOfObjects = %d, %v after every proxy closed; want 0:\n%s", n, err, info)

@@ -153,6 +153,12 @@ func (s *FrontDoor) pyPublic(sess Session, funcname string, args pickle.Tuple, k
 		if !ok {
 			return nil, pyError("KeyError", pickle.Repr(args[0]))
 		}
+		// Proxies among the arguments (manager.list([d])) become the
+		// server's own; creating the object holds them (Session.Create).
+		var found []any
+		if _, err := s.fromPy(pickle.Tuple{args, kwds}, &found); err != nil {
+			return nil, err
+		}
 		return s.pyCreate(sess, typeid, &pyArgs{method: typeid, pos: args[1:], kw: kwds})
 	case "incref", "decref":
 		p, err := a.bind(pyParam{name: "ident"})
@@ -352,13 +358,18 @@ func (s *FrontDoor) serveCalls(sess Session, conn net.Conn, cancel context.Cance
 			}
 		}
 	}()
+	var leased leases // for the proxies in the last reply (nested.go)
 	defer func() {
 		cancel()
 		conn.Close() // ends the reader's read
 		<-readerDone
+		s.release(&leased, true)
 	}()
 	for msg := range requests {
-		reply, ok := s.within(sess, func() pickle.Tuple { return s.pyCall(sess, msg) })
+		// The client sends nothing before it has unpickled the last reply,
+		// and so rebuilt (and increfed) the proxies in it.
+		s.release(&leased, false)
+		reply, ok := s.within(sess, func() pickle.Tuple { return s.pyCall(sess, msg, &leased) })
 		if !ok {
 			return
 		}
@@ -372,7 +383,12 @@ func (s *FrontDoor) serveCalls(sess Session, conn net.Conn, cancel context.Cance
 // ('#ERROR', exception) when the method raised, ('#PROXY', (exposed,
 // token)) for a method listed in MethodToTypeid, or ('#TRACEBACK', text)
 // when the call itself failed.
-func (s *FrontDoor) pyCall(sess Session, msg []byte) pickle.Tuple {
+//
+// Proxies among the arguments become the server's own (nested.go), which
+// the object keeps alive while it stores them (Object.Hold); proxies in
+// the result are leased to the connection until the client has rebuilt
+// them.
+func (s *FrontDoor) pyCall(sess Session, msg []byte, leased *leases) pickle.Tuple {
 	req, err := pyRequest(msg)
 	if err != nil {
 		return s.traceback(err)
@@ -385,6 +401,10 @@ func (s *FrontDoor) pyCall(sess Session, msg []byte) pickle.Tuple {
 	if err != nil {
 		return s.traceback(err)
 	}
+	var found []any // the proxies among the arguments
+	if _, err := s.fromPy(pickle.Tuple{req.args, req.kwds}, &found); err != nil {
+		return pickle.Tuple{"#ERROR", pyException(err)}
+	}
 	method := req.name
 	ctx := sess.Context()
 	a := &pyArgs{method: method, pos: req.args, kw: req.kwds}
@@ -392,17 +412,23 @@ func (s *FrontDoor) pyCall(sess Session, msg []byte) pickle.Tuple {
 	m, goName, ok := pythonMethod(obj, method)
 	if !ok {
 		// Python's fallback_mapping, for names not exposed.
-		result, err := s.pyFallback(ctx, obj, a)
+		result, err := s.pyFallback(ctx, obj, a, leased)
 		if err != nil {
 			return s.traceback(err)
 		}
 		return pickle.Tuple{"#RETURN", result}
 	}
+	typeid, shares := obj.ResultTypeid(goName)
 	var result any
 	func() {
 		obj.Lock()
 		defer obj.Unlock()
+		settle := obj.Hold(found)
+		defer settle()
 		result, err = m(ctx, obj, a)
+		if err == nil && !shares {
+			s.lease(leased, result) // before settle may release what the call removed
+		}
 	}()
 	if err != nil {
 		var me methodError
@@ -413,15 +439,16 @@ func (s *FrontDoor) pyCall(sess Session, msg []byte) pickle.Tuple {
 		}
 		return pickle.Tuple{"#ERROR", pyException(err)}
 	}
-	if typeid, ok := obj.ResultTypeid(goName); ok {
+	if shares {
 		return s.pyProxyReply(sess, typeid, result)
 	}
 	return pickle.Tuple{"#RETURN", result}
 }
 
 // pyFallback answers __str__, __repr__ and #GETVALUE, Python's
-// fallback_mapping; any other name is not exposed.
-func (s *FrontDoor) pyFallback(ctx context.Context, obj Object, a *pyArgs) (any, error) {
+// fallback_mapping; any other name is not exposed. The proxies in a
+// #GETVALUE's copy are leased, as a call's result's are.
+func (s *FrontDoor) pyFallback(ctx context.Context, obj Object, a *pyArgs, leased *leases) (any, error) {
 	switch a.method {
 	case wire.MethodStr, wire.MethodRepr, wire.MethodGetValue:
 		if _, err := a.bind(); err != nil {
@@ -444,9 +471,17 @@ func (s *FrontDoor) pyFallback(ctx context.Context, obj Object, a *pyArgs) (any,
 			return t.repr(obj.Referent()), nil
 		}
 	case wire.MethodGetValue:
+		var v any
+		var err error
 		if t := pyTypeOf(obj); t != nil && t.getvalue != nil {
-			return t.getvalue(obj.Referent()), nil
+			v = t.getvalue(obj.Referent())
+		} else {
+			v, err = obj.Call(ctx, a.method, nil)
 		}
+		if err == nil {
+			s.lease(leased, v)
+		}
+		return v, err
 	}
 	return obj.Call(ctx, a.method, nil)
 }
@@ -468,8 +503,12 @@ func (s *FrontDoor) pyProxyReply(sess Session, typeid string, result any) pickle
 	return pickle.Tuple{"#PROXY", pickle.Tuple{pyStrings(pythonExposed(obj)), token}}
 }
 
-// pyAddress is the server's address as Python writes it: ('host', port).
+// pyAddress is the server's address as Python writes it: ('host', port),
+// or a Unix socket's path, a str (address_type's 'AF_UNIX').
 func (s *FrontDoor) pyAddress() any {
+	if path, ok := connection.UnixPath(s.srv.Address()); ok {
+		return path
+	}
 	host, port, err := net.SplitHostPort(s.srv.Address())
 	if err != nil {
 		return s.srv.Address()
@@ -492,7 +531,7 @@ func (s *FrontDoor) traceback(err error) pickle.Tuple {
 // ('#UNSERIALIZABLE', text), as Python's server does; Python's client
 // raises it as a RemoteError.
 func (s *FrontDoor) writePy(conn net.Conn, reply pickle.Tuple) error {
-	data, err := pickle.MarshalLimit(reply, s.srv.Config().MaxMessageSize)
+	data, err := pickle.MarshalWith(reply, s.srv.Config().MaxMessageSize, s.pyValue)
 	if err != nil {
 		data, err = pickle.Marshal(pickle.Tuple{"#UNSERIALIZABLE",
 			fmt.Sprintf("Traceback (most recent call last):\n  gomanager server at %s\n%v (the result has no Python form)\n", s.srv.Address(), err)})
@@ -536,6 +575,8 @@ func pyException(err error) *pickle.Exception {
 		return pickle.NewException("queue", "Empty")
 	case errors.Is(err, proxy.ErrFull):
 		return pickle.NewException("queue", "Full")
+	case errors.Is(err, proxy.ErrShutDown):
+		return pickle.NewException("queue", "ShutDown") // Python 3.13+; older clients cannot unpickle it
 	case errors.Is(err, proxy.ErrBrokenBarrier):
 		return pickle.NewException("threading", "BrokenBarrierError")
 	case errors.Is(err, proxy.ErrStopIteration):

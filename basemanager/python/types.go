@@ -500,13 +500,13 @@ func init() {
 		return toGo(pickle.Tuple(items)).(pickle.Tuple), err
 	})
 	set(sharedtypes.NewValue, func(a *pyArgs) ([]any, error) {
-		// The typecode only matters to shared-memory Values; Python's
-		// manager ignores lock, and so does this.
+		// The typecode is kept, unchecked, for repr, as Python's manager
+		// keeps it; Python's manager ignores lock, and so does this.
 		p, err := a.bind(pyParam{name: "typecode"}, pyParam{name: "value"}, opt("lock", true))
 		if err != nil {
 			return nil, err
 		}
-		return []any{toGo(p[1])}, nil
+		return []any{toGo(p[0]), toGo(p[1])}, nil
 	})
 	set(sharedtypes.NewNamespace, func(a *pyArgs) ([]any, error) {
 		if len(a.pos) > 0 {
@@ -637,6 +637,10 @@ func queuePyType() *pyType {
 		}),
 		"join": withArgs("Join", nil, func(ctx context.Context, x *sharedtypes.Queue, _ []any) (any, error) {
 			return nil, x.Join(ctx)
+		}),
+		"shutdown": withArgs("Shutdown", []pyParam{opt("immediate", false)}, func(_ context.Context, x *sharedtypes.Queue, p []any) (any, error) {
+			x.Shutdown(truth(p[0]))
+			return nil, nil
 		}),
 	}}
 }
@@ -955,6 +959,22 @@ func dictPyType() *pyType {
 }
 
 // listPyType is list behind Python's ListProxy.
+//
+// Python clients get Python's rules for the items (pyorder.go), as a list
+// in a CPython server has them: count, index, remove and in (__contains__)
+// use Python's == (1 == 1.0 == True, tuples and lists item by item, dicts
+// by keys and values, ints beyond 64 bits by value, NaN equal to nothing);
+// sort orders what Python's < orders (numbers of every kind together,
+// str, bytes, tuples and lists item by item, sets by inclusion), with
+// CPython's algorithm (stable, also with reverse=True), and raises
+// Python's TypeError ('<' not supported between instances of 'str' and
+// 'int') from the comparison Python's would, leaving the items permuted
+// as Python does. key= cannot be given: a function does not travel.
+//
+// Go clients keep sharedtypes.List's Go rules: == on numbers of any Go
+// type and reflect.DeepEqual otherwise (true is not 1), and a Sort of all
+// numbers or all strings that changes nothing when it fails. Both run
+// under the list's own lock (List.Edit), so each call is atomic for both.
 func listPyType() *pyType {
 	l := func(recv any) *sharedtypes.List { return recv.(*sharedtypes.List) }
 	index := func(a *pyArgs, params ...pyParam) ([]any, int, error) {
@@ -1022,7 +1042,12 @@ func listPyType() *pyType {
 			}},
 			"__len__": noArgs("Len", func(x *sharedtypes.List) (any, error) { return x.Len(), nil }),
 			"__contains__": withArgs("Contains", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
-				return x.Contains(toGo(p[0])), nil
+				found := false
+				err := x.Edit(func(items []any) ([]any, error) {
+					found = slices.ContainsFunc(items, equalTo(toGo(p[0])))
+					return items, nil
+				})
+				return found, err
 			}),
 			"__add__": withArgs("Concat", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
 				other, ok := p[0].([]any)
@@ -1080,11 +1105,13 @@ func listPyType() *pyType {
 				return v, outOfRange("pop index out of range", err)
 			}},
 			"remove": withArgs("Remove", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
-				if err := x.Remove(toGo(p[0])); errors.Is(err, proxy.ErrKeyNotFound) {
-					return nil, pyError("ValueError", "list.remove(x): x not in list")
-				} else {
-					return nil, err
-				}
+				return nil, x.Edit(func(items []any) ([]any, error) {
+					i := slices.IndexFunc(items, equalTo(toGo(p[0])))
+					if i < 0 {
+						return items, pyError("ValueError", "list.remove(x): x not in list")
+					}
+					return slices.Delete(items, i, i+1), nil
+				})
 			}),
 			"index": withArgs("Index", []pyParam{{name: "value"}, opt("start", 0), opt("stop", math.MaxInt)}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
 				items := x.Copy()
@@ -1103,21 +1130,32 @@ func listPyType() *pyType {
 				return nil, pyError("ValueError", fmt.Sprintf("%s is not in list", pickle.Repr(p[0])))
 			}),
 			"count": withArgs("Count", value, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
-				return x.Count(toGo(p[0])), nil
+				n, equal := 0, equalTo(toGo(p[0]))
+				err := x.Edit(func(items []any) ([]any, error) {
+					for _, it := range items {
+						if equal(it) {
+							n++
+						}
+					}
+					return items, nil
+				})
+				return n, err
 			}),
 			"reverse": noArgs("Reverse", func(x *sharedtypes.List) (any, error) { x.Reverse(); return nil, nil }),
-			"sort": withArgs("Sort", []pyParam{opt("key", nil), opt("reverse", false)}, func(_ context.Context, x *sharedtypes.List, p []any) (any, error) {
+			"sort": {"Sort", func(_ context.Context, recv any, a *pyArgs) (any, error) {
+				if len(a.pos) > 0 { // list.sort(*, key=None, reverse=False)
+					return nil, pyError("TypeError", "sort() takes no positional arguments")
+				}
+				p, err := a.bind(opt("key", nil), opt("reverse", false))
+				if err != nil {
+					return nil, err
+				}
 				if p[0] != nil {
 					return nil, pyError("TypeError", "sort(key=...) is not supported by the Go server")
 				}
-				if err := x.Sort(); err != nil {
-					return nil, pyError("TypeError", err.Error())
-				}
-				if truth(p[1]) {
-					x.Reverse()
-				}
-				return nil, nil
-			}),
+				reverse := truth(p[1]) // as Python 3.12+ reads it; an int before
+				return nil, l(recv).Edit(func(items []any) ([]any, error) { return items, pySort(items, reverse) })
+			}},
 			"clear": noArgs("Clear", func(x *sharedtypes.List) (any, error) { x.Clear(); return nil, nil }),
 			"copy":  noArgs("Copy", func(x *sharedtypes.List) (any, error) { return x.Copy(), nil }),
 		},
@@ -1133,10 +1171,9 @@ func tooLong(size, n int) error {
 	return pyError("MemoryError", fmt.Sprintf("a list of %d items repeated %d times is over the server's limit of %d items", size, n, pyMaxItems))
 }
 
-// pyEqual is Python's == for list.index: numbers by value.
-func pyEqual(a, b any) bool {
-	l := sharedtypes.NewList(a)
-	return l.Contains(b)
+// equalTo returns Python's == v (pyEqual) as a predicate.
+func equalTo(v any) func(any) bool {
+	return func(item any) bool { return pyEqual(item, v) }
 }
 
 // pySlice is items[s], Python's list slicing with any step (CPython's
@@ -1211,7 +1248,8 @@ func pySlice(items []any, s pickle.Slice) (any, error) {
 // the value property, which calls them).
 func valuePyType() *pyType {
 	return &pyType{
-		repr: func(recv any) string { return "Value(" + pickle.Repr(recv.(*sharedtypes.Value).Get()) + ")" },
+		repr:     func(recv any) string { return recv.(*sharedtypes.Value).Pickle().Repr() },
+		getvalue: func(recv any) any { return recv.(*sharedtypes.Value).Pickle() },
 		methods: map[string]pyMethod{
 			"get": noArgs("Get", func(v *sharedtypes.Value) (any, error) { return v.Get(), nil }),
 			"set": withArgs("Set", []pyParam{{name: "value"}}, func(_ context.Context, x *sharedtypes.Value, p []any) (any, error) {

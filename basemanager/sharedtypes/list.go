@@ -328,3 +328,18 @@ func SliceBounds(start, stop, n int) (int, int) {
 // GetValue returns a copy of the list for Proxy.GetValue: Python's
 // _getvalue(), which returns a plain list.
 func (l *List) GetValue() any { return l.Copy() }
+
+// Edit calls f with the items, under the list's lock, and makes what f
+// returns the list's items, even when f also returns an error (return
+// items to change nothing). f may change items in place, and must not
+// keep them. Edit lets a server-side adapter read or change the list
+// atomically under rules of its own: package python's face of the list
+// gives Python clients Python's equality and order with it. It is not for
+// clients: SyncManager does not expose it, and a func cannot travel.
+func (l *List) Edit(f func(items []any) ([]any, error)) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	items, err := f(l.items)
+	l.items = items
+	return err
+}

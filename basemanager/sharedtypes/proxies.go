@@ -60,3 +60,16 @@ func (v *Value) EachProxy(f func(*proxy.Proxy)) {
 func (q *Queue) EachProxy(f func(*proxy.Proxy)) {
 	eachProxy(&q.mu, func() []any { return append([]any(nil), q.items...) }, f)
 }
+
+// EachProxy calls f for every proxy among s's elements.
+func (s *Set) EachProxy(f func(*proxy.Proxy)) {
+	eachProxy(&s.d.mu, func() []any {
+		vals := make([]any, 0, len(s.d.index))
+		for _, e := range s.d.entries {
+			if e.live {
+				vals = append(vals, e.value)
+			}
+		}
+		return vals
+	}, f)
+}

@@ -1,6 +1,6 @@
 // queue.go mirrors the Queue and JoinableQueue typeids of Python's
 // managers.py, both served by queue.Queue: a FIFO with an optional bound,
-// blocking put/get and task_done/join.
+// blocking put/get, task_done/join, and shutdown (Python 3.13).
 
 package sharedtypes
 
@@ -21,7 +21,8 @@ type Queue struct {
 	mu         sync.Mutex // guards the fields below
 	items      []any
 	unfinished int      // items put and not yet marked done by TaskDone
-	changed    notifier // items or unfinished changed
+	shutDown   bool     // Shutdown was called: no more puts
+	changed    notifier // items, unfinished or shutDown changed
 }
 
 // NewQueue returns a queue holding at most maxsize items; maxsize <= 0
@@ -34,15 +35,18 @@ func NewQueue(maxsize int) *Queue {
 // timeout). While the queue is full, with block false it fails at once,
 // otherwise it waits up to timeout seconds (for ever if negative); then it
 // fails with an error wrapping proxy.ErrFull. If ctx ends first it returns
-// ctx.Err() and the item is not added.
+// ctx.Err() and the item is not added. Once the queue is shut down, Put
+// fails with an error wrapping proxy.ErrShutDown, waiting or not.
 func (q *Queue) Put(ctx context.Context, item any, block bool, timeout float64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	ok, err := waitUntil(ctx, &q.mu, &q.changed, block, timeout, q.hasRoom)
-	if err != nil {
+	ok, err := waitUntil(ctx, &q.mu, &q.changed, block, timeout, func() bool { return q.shutDown || q.hasRoom() })
+	switch {
+	case err != nil:
 		return fmt.Errorf("put gave up waiting for room: %w", err)
-	}
-	if !ok {
+	case q.shutDown:
+		return fmt.Errorf("put on a queue that is shut down (no more items may be put): %w", proxy.ErrShutDown)
+	case !ok:
 		return fmt.Errorf("no room in the queue (maxsize %d)%s: %w", q.maxsize, within(block, timeout), proxy.ErrFull)
 	}
 	q.items = append(q.items, item)
@@ -55,15 +59,19 @@ func (q *Queue) Put(ctx context.Context, item any, block bool, timeout float64) 
 // get(block, timeout). While the queue is empty, with block false it fails
 // at once, otherwise it waits up to timeout seconds (for ever if negative);
 // then it fails with an error wrapping proxy.ErrEmpty. If ctx ends first it
-// returns ctx.Err() and takes nothing.
+// returns ctx.Err() and takes nothing. Once the queue is shut down, Get
+// still takes the items left, then fails with an error wrapping
+// proxy.ErrShutDown, waiting or not.
 func (q *Queue) Get(ctx context.Context, block bool, timeout float64) (any, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	ok, err := waitUntil(ctx, &q.mu, &q.changed, block, timeout, func() bool { return len(q.items) > 0 })
-	if err != nil {
+	ok, err := waitUntil(ctx, &q.mu, &q.changed, block, timeout, func() bool { return len(q.items) > 0 || q.shutDown })
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("get gave up waiting for an item: %w", err)
-	}
-	if !ok {
+	case len(q.items) == 0 && q.shutDown:
+		return nil, fmt.Errorf("get on a queue that is shut down and empty: %w", proxy.ErrShutDown)
+	case !ok:
 		return nil, fmt.Errorf("no item in the queue%s: %w", within(block, timeout), proxy.ErrEmpty)
 	}
 	item := q.items[0]
@@ -71,6 +79,24 @@ func (q *Queue) Get(ctx context.Context, block bool, timeout float64) (any, erro
 	q.items = q.items[1:]
 	q.changed.broadcast()
 	return item, nil
+}
+
+// Shutdown shuts the queue down: Python's shutdown(immediate) (3.13). Put
+// fails from now on, and Get once the queue is empty, both with an error
+// wrapping proxy.ErrShutDown; callers blocked in either wake up to it. With
+// immediate, the items left are dropped at once, each marked done as
+// TaskDone would, which releases Join's waiters once none is unfinished.
+// Shutting down again is harmless (and with immediate, drops what is left).
+func (q *Queue) Shutdown(immediate bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.shutDown = true
+	if immediate {
+		q.unfinished = max(q.unfinished-len(q.items), 0)
+		clear(q.items) // let the items be collected
+		q.items = nil
+	}
+	q.changed.broadcast()
 }
 
 // Qsize returns the number of items in the queue: Python's qsize().
@@ -124,7 +150,11 @@ func (q *Queue) Join(ctx context.Context) error {
 func (q *Queue) String() string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return fmt.Sprintf("Queue(len=%d, maxsize=%d, unfinished=%d, blocked=%d)", len(q.items), q.maxsize, q.unfinished, q.changed.waiting)
+	state := ""
+	if q.shutDown {
+		state = "shut down, "
+	}
+	return fmt.Sprintf("Queue(len=%d, maxsize=%d, unfinished=%d, %sblocked=%d)", len(q.items), q.maxsize, q.unfinished, state, q.changed.waiting)
 }
 
 // GoString is String, so that %#v (the server's __repr__) reads the state

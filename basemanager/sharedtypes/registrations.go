@@ -17,10 +17,13 @@ type Registration struct {
 // request reach them anyway), and what only the server may call: Abandon,
 // EachProxy, Holder.
 var (
-	queueMethods     = []string{"Put", "Get", "Qsize", "Empty", "Full", "TaskDone", "Join"}
+	queueMethods     = []string{"Put", "Get", "Qsize", "Empty", "Full", "TaskDone", "Join", "Shutdown"}
 	lockMethods      = []string{"Acquire", "Release", "Locked"}
 	semaphoreMethods = []string{"Acquire", "Release"}
 	iterates         = map[string]string{"Iter": "Iterator"} // as Python's DictProxy maps __iter__ to 'Iterator'
+	setMethods       = []string{"Add", "Discard", "Remove", "Pop", "Clear", "Contains", "Len", "Items", "Iter",
+		"Update", "IntersectionUpdate", "DifferenceUpdate", "SymmetricDifferenceUpdate",
+		"Union", "Intersection", "Difference", "SymmetricDifference", "IsSubset", "IsSuperset", "IsDisjoint"}
 )
 
 // Registrations are SyncManager's typeids, under Python's names. Every
@@ -41,7 +44,11 @@ var Registrations = []Registration{
 	{Typeid: "list", Callable: NewList, MethodToTypeid: iterates, Exposed: []string{
 		"Append", "Extend", "Get", "Set", "Delete", "Insert", "Pop", "Remove", "Index", "Count", "Contains",
 		"Len", "Reverse", "Sort", "Slice", "Copy", "Clear", "Iter", "Concat", "MulInPlace"}},
+	// Python 3.14's set; its SetProxy maps no method to 'Iterator', but
+	// Python's set iterator cannot be pickled: iter() gets a proxy here.
+	{Typeid: "set", Callable: NewSet, MethodToTypeid: iterates, Exposed: setMethods},
 	{Typeid: "Value", Callable: NewValue, Exposed: []string{"Get", "Set", "Add", "CompareAndSwap"}},
+	{Typeid: "Array", Callable: NewArray, Exposed: []string{"Len", "Get", "Set", "Items", "Slice", "Typecode"}},
 	{Typeid: "Namespace", Callable: NewNamespace, Exposed: []string{"Get", "Set", "Delete", "Has", "Names"}},
 	// Made only by Iter (above), never by Get: no callable.
 	{Typeid: "Iterator", Exposed: []string{"Next"}},
