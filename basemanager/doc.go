@@ -26,7 +26,7 @@
 //
 // # Reading order
 //
-// The lesson's path runs through six files, about 1,200 lines; read them in
+// The lesson's path runs through six files, about 1,300 lines; read them in
 // this order:
 //
 //  1. registry.go: register. A typeid, its callable and the methods a proxy
@@ -44,9 +44,9 @@
 //     (str), Repr (repr), GetValue (a copy) and Close.
 //
 // Everything else is beside the path, one job a file or a package:
-// options.go, errors.go, start.go (Start, Shutdown), rebuild.go (Rebuild),
-// debug.go (and DebugHandler: package debugpage), signature.go (argument
-// conversion), hooks.go and holds.go (what shared types may implement),
+// options.go, errors.go, start.go (StartProcess: package process; Start,
+// Shutdown), rebuild.go, debug.go (DebugHandler: package debugpage),
+// signature.go, hooks.go and holds.go (what shared types may implement),
 // identity.go, epoch.go, cancel.go, syncmanager.go; python.go, the door to
 // [gomanager/basemanager/python], which serves CPython's own clients on the
 // same address and is a Go client of CPython servers; and

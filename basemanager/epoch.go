@@ -27,3 +27,13 @@ func randomEpoch() uint64 {
 	rand.Read(b[:])
 	return binary.BigEndian.Uint64(b[:]) | 1 // never 0, which means "unchecked"
 }
+
+// epochNow returns the epoch of the server the manager is connected to: a
+// random number drawn when that server started, carried in every token.
+// It is 0 before Connect. Proxies ask it when their connection breaks, to
+// tell a restarted server from a stopped one.
+func (m *Manager) epochNow() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.epoch
+}

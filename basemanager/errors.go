@@ -7,8 +7,10 @@ package basemanager
 
 import (
 	"errors"
+	"fmt"
 
 	"gomanager/basemanager/internal/connection"
+	"gomanager/proxy"
 	"gomanager/proxy/wire"
 )
 
@@ -73,4 +75,19 @@ func toWire(err error) *wire.Error {
 		we.Panic, we.Stack = re.panic, re.stack
 	}
 	return we
+}
+
+// notConnected explains why op needs a connection the manager lacks.
+func (m *Manager) notConnected(op string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.shutDown {
+		return fmt.Errorf("basemanager: %s: %w", op, ErrShutDown)
+	}
+	return fmt.Errorf("basemanager: %s: %w (call Connect or Start first)", op, ErrNotConnected)
+}
+
+// rpcError explains a failed request of the manager's own.
+func rpcError(op, address string, err error) error {
+	return proxy.Link{}.RequestError(op, address, err)
 }

@@ -176,16 +176,6 @@ func (m *Manager) adopt(client *rpc.Client, epoch uint64, heartbeat time.Duratio
 	return nil
 }
 
-// epochNow returns the epoch of the server the manager is connected to: a
-// random number drawn when that server started, carried in every token.
-// It is 0 before Connect. Proxies ask it when their connection breaks, to
-// tell a restarted server from a stopped one.
-func (m *Manager) epochNow() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.epoch
-}
-
 // dial opens an authenticated rpc connection to address and checks it with
 // the dummy request, which also reports the server's epoch; a heartbeat
 // interval other than 0 is announced to the server.
@@ -236,18 +226,4 @@ func (m *Manager) Get(typeid string, args ...any) (*proxy.Proxy, error) {
 	}
 	token := proxy.Token{Typeid: typeid, Address: address, ID: reply.ID, Epoch: reply.Epoch}
 	return link.Proxy(token, reply.Ref, reply.Exposed), nil
-}
-
-func (m *Manager) notConnected(op string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.shutDown {
-		return fmt.Errorf("basemanager: %s: %w", op, ErrShutDown)
-	}
-	return fmt.Errorf("basemanager: %s: %w (call Connect or Start first)", op, ErrNotConnected)
-}
-
-// rpcError explains a failed request of the manager's own.
-func rpcError(op, address string, err error) error {
-	return proxy.Link{}.RequestError(op, address, err)
 }

@@ -8,9 +8,9 @@ package basemanager
 import "gomanager/basemanager/sharedtypes"
 
 // NewSyncManager returns a manager with Python's SyncManager typeids
-// registered, under Python's names: Queue, JoinableQueue, Event, Lock,
-// RLock, Semaphore, BoundedSemaphore, Condition, Barrier, dict, list, Value,
-// Namespace (and Iterator, made by dict and list iteration). Every shared
+// registered, under Python's names: Queue, JoinableQueue, Event, Lock, RLock,
+// Semaphore, BoundedSemaphore, Condition, Barrier, dict, list, set, Value,
+// Array, Namespace (and Iterator, made by iteration). Every shared
 // type does its own locking, so blocking calls (a Queue's Get, a Lock's
 // Acquire) never hold up other callers.
 //
