@@ -422,7 +422,8 @@ func TestOversizedMessages(t *testing.T) {
 			}
 			p := newPair(t, []typeid{reg("blob", func() *blob { return &blob{} }), reg("witness", func() *witness { return w })},
 				serverOpts...)
-			get(t, p.client, "witness") // so the server reports connections that end
+			kept := get(t, p.client, "witness") // so the server reports connections that end
+			defer runtime.KeepAlive(kept)       // (a proxy collected would release it)
 			other := get(t, p.client, "blob")
 
 			m := basemanager.New(p.srv.Address(), clientOpts...)

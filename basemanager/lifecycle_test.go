@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -200,10 +201,12 @@ func TestDroppedConnectionReleasesReferences(t *testing.T) {
 			workerType, blocked, ended := workers()
 			w := &witness{ended: make(chan uint64, 1)}
 			p := newPair(t, []typeid{workerType, reg("witness", func() *witness { return w })})
-			get(t, p.client, "witness") // kept alive by the client that stays
+			kept := get(t, p.client, "witness") // kept alive by the client that stays
+			defer runtime.KeepAlive(kept)       // (a proxy collected would release it)
 			c := p.connect(t)
 			px := get(t, c, "worker")
-			get(t, c, "worker")
+			px2 := get(t, c, "worker")
+			defer runtime.KeepAlive(px2) // never closed: released by the connection's end, not by the collector
 			var inFlight <-chan error
 			if tt.busy {
 				inFlight = startBlock(t, px, blocked)

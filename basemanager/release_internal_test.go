@@ -27,31 +27,33 @@ func TestForgottenProxiesAreReleased(t *testing.T) {
 	baseline := m.server.NumberOfObjects()
 
 	const n, closed = 1000, 300
-	func() { // the proxies are unreachable once it returns
-		for i := range n {
-			var p *proxy.Proxy
-			if i%2 == 0 {
-				p, err = m.Get("dict")
-			} else {
-				var l *proxy.List[int]
-				l, err = proxy.NewList[int](m)
-				if l != nil {
-					p = l.Proxy
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i < closed {
-				if err := p.Close(); err != nil {
-					t.Fatal(err)
-				}
+	ps := make([]*proxy.Proxy, 0, n)
+	for i := range n {
+		var p *proxy.Proxy
+		if i%2 == 0 {
+			p, err = m.Get("dict")
+		} else {
+			var l *proxy.List[int]
+			l, err = proxy.NewList[int](m)
+			if l != nil {
+				p = l.Proxy
 			}
 		}
-	}()
-	if got := m.server.NumberOfObjects(); got != baseline+n-closed {
-		t.Fatalf("before the collector ran the server holds %d objects, want %d", got, baseline+n-closed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < closed {
+			if err := p.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ps = append(ps, p)
 	}
+	if got := m.server.NumberOfObjects(); got != baseline+n-closed {
+		t.Fatalf("with the proxies in use the server holds %d objects, want %d", got, baseline+n-closed)
+	}
+	runtime.KeepAlive(ps)
+	ps = nil // every proxy is unreachable from here on
 
 	deadline := time.After(10 * time.Second)
 	tick := time.NewTicker(10 * time.Millisecond) // polls a bounded condition: collection has no event to wait for

@@ -10,6 +10,7 @@ package basemanager_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -76,8 +77,9 @@ func newStopScene(t *testing.T, stuck bool) *stopScene {
 	if ok, err := proxy.LockOf(l).Acquire(context.Background()); !ok || err != nil {
 		t.Fatalf("Acquire: %v, %v", ok, err)
 	}
-	_, err = sc.client.Get("dict")
+	d, err := sc.client.Get("dict")
 	must(t, err)
+	t.Cleanup(func() { runtime.KeepAlive(d) }) // never closed: a proxy collected would release it
 	g, err := sc.client.Get("gate")
 	must(t, err)
 	if stuck {
