@@ -111,15 +111,21 @@ func syncChild(role string) error {
 			return fmt.Errorf("lock: acquired %v, %v", ok, err)
 		}
 		for i := range 100 {
-			if _, err := proxy.NewList[int](m, i); err != nil {
+			l, err := proxy.NewList[int](m, i)
+			if err != nil {
 				return err
 			}
+			heldLists = append(heldLists, l) // reachable: a proxy collected would release its list
 		}
 		fmt.Println("holding")
 		select {} // until the parent kills us
 	}
 	return fmt.Errorf("unknown role %q", role)
 }
+
+// heldLists keeps the "hold" child's lists' proxies reachable until it is
+// killed.
+var heldLists []*proxy.List[int]
 
 // syncServer starts a SyncManager with an authkey and returns it with the
 // environment its children need.
