@@ -129,6 +129,12 @@ func TestShutdownKillsAServerProcessThatDoesNotStop(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(waitLimit); procState(pid) != 'T'; { // the signal is delivered, not yet acted on
+		if time.Now().After(deadline) {
+			t.Fatalf("the server process %d did not stop on SIGSTOP (state %q)", pid, procState(pid))
+		}
+		<-time.After(time.Millisecond)
+	}
 	start := time.Now()
 	err := m.Shutdown()
 	if err == nil || !strings.Contains(err.Error(), "did not stop within") {
@@ -242,14 +248,29 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // alive reports whether process pid exists and is not a zombie.
 func alive(pid int) bool {
+	switch procState(pid) {
+	case 0:
+		return syscall.Kill(pid, 0) == nil
+	case 'Z':
+		return false
+	}
+	return true
+}
+
+// procState is process pid's state letter in /proc (R, S, T, Z, ...), or
+// 0 if it cannot be read.
+func procState(pid int) byte {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return syscall.Kill(pid, 0) == nil
+		return 0
 	}
 	// pid (comm) STATE ...: the state follows the last ')'.
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+	if i < 0 || i+2 >= len(s) {
+		return 0
+	}
+	return s[i+2]
 }
 
 // accepts reports whether something accepts connections at address.

@@ -46,6 +46,7 @@ type Option func(*config)
 
 type config struct {
 	initializer     func() error
+	cleanups        []func()
 	shutdownTimeout time.Duration
 	startTimeout    time.Duration
 	args            []string
@@ -63,6 +64,14 @@ const (
 // StartProcess returns f's error text.
 func WithInitializer(f func() error) Option {
 	return func(c *config) { c.initializer = f }
+}
+
+// WithCleanup runs f in the server process once it has stopped serving,
+// before it exits, however it was stopped (asked, or its parent gone): a
+// SharedMemoryManager unlinks its tracked blocks so. Cleanups run in the
+// order given.
+func WithCleanup(f func()) Option {
+	return func(c *config) { c.cleanups = append(c.cleanups, f) }
 }
 
 // WithShutdownTimeout is how long Shutdown waits for the server process to
@@ -139,10 +148,7 @@ func Start(serve func() (Server, error), opts ...Option) (*Process, string, erro
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	site := "?"
-	if _, file, line, ok := runtime.Caller(2); ok { // the program's call of Manager.StartProcess
-		site = file + ":" + strconv.Itoa(line)
-	}
+	site := callSite()
 	if target := os.Getenv(envServe); target != "" {
 		return inChild(site, target, serve, &cfg)
 	}
@@ -154,6 +160,29 @@ func Start(serve func() (Server, error), opts ...Option) (*Process, string, erro
 	serving[site] = append(serving[site], p)
 	mu.Unlock()
 	return p, p.address, nil
+}
+
+// callSite names the program's call of StartProcess: the first caller
+// outside gomanager's own manager packages, which may wrap StartProcess.
+func callSite() string {
+	pc := make([]uintptr, 16)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	for {
+		f, more := frames.Next()
+		pkg := f.Function[:max(strings.LastIndex(f.Function, "/"), 0)]
+		name := f.Function[len(pkg):]
+		if i := strings.IndexByte(name, '.'); i >= 0 {
+			pkg += name[:i]
+		}
+		switch pkg {
+		case "gomanager/basemanager", "gomanager/basemanager/process", "gomanager/basemanager/sharedmemory":
+		default:
+			return f.File + ":" + strconv.Itoa(f.Line)
+		}
+		if !more {
+			return "?"
+		}
+	}
 }
 
 // inChild is Start in a server process that serves the call at target.
@@ -209,7 +238,11 @@ func serveHere(serve func() (Server, error), cfg *config) {
 	}()
 	fmt.Fprintf(ready, "ready %s\n", srv.Address())
 	ready.Close()
-	if err := <-served; err != nil {
+	err = <-served
+	for _, f := range cfg.cleanups {
+		f()
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "basemanager: server process %d: %v\n", os.Getpid(), err)
 		os.Exit(1)
 	}

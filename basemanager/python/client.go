@@ -114,6 +114,39 @@ func (c *Client) NumberOfObjects() (int, error) {
 	return n, err
 }
 
+// TrackSegment asks a SharedMemoryManager's server to track the shared
+// memory block named name, and unlink it when the server stops: the
+// request Python's SharedMemoryManager.SharedMemory sends after creating a
+// block (package sharedmemory creates blocks).
+func (c *Client) TrackSegment(name string) error {
+	_, err := c.request(context.Background(), "track_segment", name)
+	return err
+}
+
+// ReleaseSegment asks a SharedMemoryManager's server to unlink the block
+// named name and stop tracking it: Python's release_segment request.
+func (c *Client) ReleaseSegment(name string) error {
+	_, err := c.request(context.Background(), "release_segment", name)
+	return err
+}
+
+// ListSegments returns the names of the blocks a SharedMemoryManager's
+// server tracks: Python's list_segments request.
+func (c *Client) ListSegments() ([]string, error) {
+	v, err := c.request(context.Background(), "list_segments")
+	if err != nil {
+		return nil, err
+	}
+	items, _ := v.([]any)
+	names := make([]string, 0, len(items))
+	for _, it := range items {
+		if s, ok := it.(string); ok {
+			names = append(names, s)
+		}
+	}
+	return names, nil
+}
+
 // DebugInfo asks the server to describe its shared objects: Python's
 // manager._debug_info().
 func (c *Client) DebugInfo() (string, error) {

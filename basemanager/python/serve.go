@@ -190,6 +190,8 @@ func (s *FrontDoor) pyPublic(sess Session, funcname string, args pickle.Tuple, k
 	case "debug_info":
 		_, err := a.bind()
 		return s.pyDebugInfo(), err
+	case "track_segment", "release_segment", "list_segments":
+		return s.pySegments(sess, funcname, a)
 	case "shutdown":
 		// Python stops its server for any authenticated client that asks. A
 		// gomanager server belongs to the program that runs it, which stops
