@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -313,6 +314,7 @@ func partitionClientErr(out io.Writer, in io.Reader) error {
 	if err != nil {
 		return err
 	}
+	defer runtime.KeepAlive(l) // held, never closed: a proxy collected would release the lock's object
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	if ok, err := proxy.LockOf(l).Acquire(ctx); !ok || err != nil {
