@@ -14,6 +14,11 @@
 #                          (testdata/python/lesson.py; needs python3); then both again with
 #                          a CPython 3.12 or newer if python3 is older and one is found
 #                          (python3.N on PATH, or pyenv's versions)
+#   ./run_demo.sh shm      shared memory: a Go SharedMemoryManager tracks one ShareableList;
+#                          two Go worker processes (atomic Adds) and a CPython process count
+#                          into it, all under the manager's Lock for a read-modify-write;
+#                          prints the exact total, and the block is unlinked at the end
+#                          (testdata/python/shm_counter.py; needs python3)
 #   ./run_demo.sh hosts    across two "machines": network namespaces A (192.0.2.1) and B
 #                          (192.0.2.2) joined only by a veth pair; ProcessA serves in A,
 #                          ProcessB connects from B; then A refuses to serve 192.0.2.1
@@ -26,9 +31,9 @@ cd "$(dirname "$0")"
 
 scenario=${1:-lesson}
 case "$scenario" in
-lesson | sync | python | hosts) ;;
+lesson | sync | python | shm | hosts) ;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync, python or hosts)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync, python, shm or hosts)" >&2
 	exit 2
 	;;
 esac
@@ -185,6 +190,11 @@ python)
 		echo "== no CPython 3.12 or newer found besides python3: the {sha256} handshake was tested only if python3 speaks it"
 	fi
 	;;
+shm)
+	"$work/demo" -role SharedMemory -python python3 -script testdata/python/shm_counter.py &
+	pids+=("$!")
+	wait_all
+	;;
 hosts)
 	# Two machines: network namespaces named for this run, joined by a veth
 	# pair created with its ends already inside them (it never appears in,
@@ -222,7 +232,7 @@ hosts)
 	fi
 	;;
 *)
-	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync, python or hosts)" >&2
+	echo "run_demo.sh: unknown scenario '$scenario' (want: lesson, sync, python, shm or hosts)" >&2
 	exit 2
 	;;
 esac

@@ -8,6 +8,7 @@
 //	demo -role ProcessB -address 127.0.0.1:PORT            # use the proxy
 //	demo -role Sync                                        # SyncManager: workers share a dict, a lock, a queue
 //	demo -role ProcessBPython -address 127.0.0.1:PORT      # ProcessB for a Python ProcessA (testdata/python/lesson.py)
+//	demo -role SharedMemory                                # SharedMemoryManager: Go and CPython count into one ShareableList
 //
 // Every role reads the authkey from the GOMANAGER_AUTHKEY environment
 // variable; unset or empty, there is none, and ProcessA then serves only a
@@ -36,6 +37,8 @@ var roles = []struct{ name, help string }{
 	{"ProcessBPython", "ProcessB for the lesson's Python ProcessA (testdata/python/lesson.py) at -address"},
 	{"Sync", "SyncManager: serve a dict, a lock and a queue to worker processes it starts"},
 	{"SyncWorker", "one worker of Sync, started by it with -address (not run by hand)"},
+	{"SharedMemory", "SharedMemoryManager: Go workers and a CPython process (-python, -script) count into one ShareableList"},
+	{"SharedMemoryWorker", "one Go worker of SharedMemory, started by it with -address (not run by hand)"},
 }
 
 // usage prints how to run the demo: the command line, every role with one
@@ -60,9 +63,11 @@ func usage(w io.Writer) {
 }
 
 func main() {
-	role := flag.String("role", "", "the process to run: ProcessA, ProcessB, ProcessBPython, Sync or SyncWorker (see above)")
+	role := flag.String("role", "", "the process to run: ProcessA, ProcessB, ProcessBPython, Sync, SharedMemory or a worker (see above)")
 	address := flag.String("address", "127.0.0.1:0", "the manager's host:port")
 	ready := flag.String("ready", "", "ProcessA: write the bound address to this file (a FIFO) once listening")
+	python := flag.String("python", "python3", "SharedMemory: the CPython interpreter to run")
+	script := flag.String("script", "testdata/python/shm_counter.py", "SharedMemory: the CPython process's script")
 	flag.Usage = func() { usage(os.Stderr) } // also for -h and a bad flag
 	flag.Parse()
 	authkey := os.Getenv("GOMANAGER_AUTHKEY")
@@ -85,6 +90,10 @@ func main() {
 		err = SyncParent(os.Stdout, authkey)
 	case "SyncWorker":
 		err = SyncWorker(os.Stdout, *address, authkey)
+	case "SharedMemory":
+		err = SharedMemoryParent(os.Stdout, authkey, *python, *script)
+	case "SharedMemoryWorker":
+		err = SharedMemoryWorker(os.Stdout, *address, authkey)
 	case "":
 		usage(os.Stderr)
 		os.Exit(2)
