@@ -22,22 +22,6 @@ import (
 	"gomanager/proxy"
 )
 
-// socketDir returns a directory for socket files whose paths fit in
-// sun_path (108 bytes): t.TempDir(), or a shorter one when the test's name
-// makes that too long.
-func socketDir(t *testing.T) string {
-	t.Helper()
-	if dir := t.TempDir(); len(dir) < 80 {
-		return dir
-	}
-	dir, err := os.MkdirTemp("", "gm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
 // checkSocketFile checks that path is a socket file of mode 0600.
 func checkSocketFile(t *testing.T, path string) {
 	t.Helper()
@@ -81,7 +65,7 @@ func countOn(t *testing.T, address string, n int, opts ...basemanager.Option) *p
 // A server with no authkey on a socket path: GetServer, ServeForever,
 // proxies whose tokens carry the path, and the file gone after Stop.
 func TestUnixSocketServer(t *testing.T) {
-	path := filepath.Join(socketDir(t), "m.sock")
+	path := filepath.Join(testkit.SocketDir(t), "m.sock")
 	shared := &Counter{}
 	m := basemanager.New(path, basemanager.WithLogger(nil)) // no authkey: a Unix socket is local
 	m.Register("get_counter", func() *Counter { return shared })
@@ -116,7 +100,7 @@ func TestUnixSocketServer(t *testing.T) {
 // "./m.sock", which New takes back. Start and Shutdown; then a server that
 // drains (Server.Shutdown) removes its file too.
 func TestUnixSocketStartRelative(t *testing.T) {
-	dir := socketDir(t)
+	dir := testkit.SocketDir(t)
 	t.Chdir(dir)
 	m := basemanager.New("unix:m.sock", basemanager.WithAuthKey("unix key"))
 	shared := &Counter{}
@@ -158,7 +142,7 @@ func TestUnixSocketStartRelative(t *testing.T) {
 // serves on, its file still there; ConnectContext waits for a socket file
 // that does not exist yet.
 func TestUnixSocketInTheWay(t *testing.T) {
-	dir := socketDir(t)
+	dir := testkit.SocketDir(t)
 	file := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(file, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)

@@ -112,12 +112,13 @@ func testPythonSyncManagerClient(t *testing.T, py testkit.Python) {
 }
 
 // startPythonServer runs testdata/python/sync_server.py, a CPython
-// SyncManager server, and returns its address once it listens. It stops
-// when the test ends (its stdin closes).
-func startPythonServer(t *testing.T, py testkit.Python, key string) string {
+// SyncManager server (on the Unix socket path args[0], if given), and
+// returns its address once it listens. It stops when the test ends (its
+// stdin closes).
+func startPythonServer(t *testing.T, py testkit.Python, key string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
-	cmd := pythonScript(t, py, ctx, key, "sync_server.py")
+	cmd := pythonScript(t, py, ctx, key, "sync_server.py", args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

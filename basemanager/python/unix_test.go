@@ -8,8 +8,6 @@
 package python_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -24,22 +22,6 @@ import (
 	"gomanager/basemanager/sharedtypes"
 )
 
-// socketDir returns a directory for socket files whose paths fit in
-// sun_path (108 bytes): t.TempDir(), or a shorter one when the test's name
-// makes that too long.
-func socketDir(t *testing.T) string {
-	t.Helper()
-	if dir := t.TempDir(); len(dir) < 80 {
-		return dir
-	}
-	dir, err := os.MkdirTemp("", "gm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
 // CPython's SyncManager(address=path) and a register()-only BaseManager
 // use the Go SyncManager server on a Unix socket (testdata/python/
 // unix_client.py checks each step, and the token of a #PROXY reply), and
@@ -50,7 +32,7 @@ func TestPythonClientOverUnixSocket(t *testing.T) {
 
 func testPythonClientOverUnixSocket(t *testing.T, py testkit.Python) {
 	const key = "unix socket key"
-	path := filepath.Join(socketDir(t), "m.sock")
+	path := filepath.Join(testkit.SocketDir(t), "m.sock")
 	shared, _ := sharedtypes.NewDict()
 	m := basemanager.NewSyncManager(path, basemanager.WithAuthKey(key), basemanager.WithLogger(nil))
 	if err := m.Register("shared_dict", func() *sharedtypes.Dict { return shared }, basemanager.Concurrent()); err != nil {
@@ -104,8 +86,8 @@ func TestGoClientOfPythonOverUnixSocket(t *testing.T) {
 
 func testGoClientOfPythonOverUnixSocket(t *testing.T, py testkit.Python) {
 	const key = "python unix key"
-	path := filepath.Join(socketDir(t), "py.sock")
-	if got := startPythonServerOn(t, py, key, path); got != path {
+	path := filepath.Join(testkit.SocketDir(t), "py.sock")
+	if got := startPythonServer(t, py, key, path); got != path {
 		t.Fatalf("sync_server.py listens on %q, want %q", got, path)
 	}
 	c := python.NewClient(path, basemanager.WithAuthKey(key))
@@ -131,42 +113,4 @@ func testGoClientOfPythonOverUnixSocket(t *testing.T, py testkit.Python) {
 	if err := l.Close(); err != nil {
 		t.Errorf("closing the list: %v", err)
 	}
-}
-
-// startPythonServerOn runs testdata/python/sync_server.py, a CPython
-// SyncManager server, on the Unix socket path, and returns the address it
-// reports once it listens. It stops when the test ends (its stdin closes).
-func startPythonServerOn(t *testing.T, py testkit.Python, key, path string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
-	cmd := pythonScript(t, py, ctx, key, "sync_server.py", path)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("sync_server.py: %v\n%s", err, stderr.String())
-		}
-		cancel()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("sync_server.py never said it was ready: %v\n%s", err, stderr.String())
-	}
-	address, ok := strings.CutPrefix(strings.TrimSpace(line), "ready ")
-	if !ok {
-		t.Fatalf("sync_server.py: %q, want a ready line", line)
-	}
-	return address
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -136,4 +137,20 @@ func Serve(t testing.TB, m *basemanager.Manager) *basemanager.Server {
 		}
 	})
 	return srv
+}
+
+// SocketDir returns a directory for Unix socket files whose paths fit in
+// sun_path (108 bytes): t.TempDir(), or a shorter one when the test's name
+// makes that too long. It is removed when the test ends.
+func SocketDir(t testing.TB) string {
+	t.Helper()
+	if dir := t.TempDir(); len(dir) < 80 {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "gm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
