@@ -124,10 +124,31 @@ func (c *Client) TrackSegment(name string) error {
 }
 
 // ReleaseSegment asks a SharedMemoryManager's server to unlink the block
-// named name and stop tracking it: Python's release_segment request.
+// named name and stop tracking it: Python's release_segment request. A
+// name the server does not track fails with an error wrapping
+// proxy.ErrKeyNotFound, as package sharedmemory's Manager.ReleaseSegment
+// does (the server's own answer is a RemoteError: CPython's ends in its
+// tracker's ValueError, a gomanager server's in a KeyError).
 func (c *Client) ReleaseSegment(name string) error {
 	_, err := c.request(context.Background(), "release_segment", name)
+	if notTracked(err) {
+		return fmt.Errorf("%w (the server does not track %q: ListSegments names the blocks it does): %w",
+			err, name, proxy.ErrKeyNotFound)
+	}
 	return err
+}
+
+// notTracked reports whether err is a server's refusal to release a block
+// it does not track: a RemoteError whose traceback ends in the ValueError
+// of CPython's segment_names.remove, or in a gomanager server's KeyError.
+func notTracked(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Exception.Module+"."+e.Exception.Name != "multiprocessing.managers.RemoteError" {
+		return false
+	}
+	text := strings.TrimRight(e.Exception.Message(), "\n")
+	last := text[strings.LastIndexByte(text, '\n')+1:]
+	return strings.HasPrefix(last, "ValueError: list.remove(x): x not in list") || strings.HasPrefix(last, "KeyError: ")
 }
 
 // ListSegments returns the names of the blocks a SharedMemoryManager's
