@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -86,14 +87,41 @@ func startProcessB(t *testing.T, ctx context.Context) *processB {
 	t.Helper()
 	b := &processB{cmd: lesson(t, ctx, "ProcessB", "-")}
 	b.cmd.Stdout = &b.out
+	b.cmd.Stderr = nil
 	var err error
 	if b.stdin, err = b.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := b.cmd.StderrPipe()
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.cmd.Process.Kill(); b.cmd.Wait() })
+	copied := make(chan struct{})
+	t.Cleanup(func() { b.cmd.Process.Kill(); b.cmd.Wait(); <-copied })
+	// Its first line on stderr says the interpreter has imported everything
+	// and waits for the port: only then does ProcessA's clock start.
+	r := bufio.NewReader(stderr)
+	waiting := make(chan error, 1)
+	go func() {
+		defer close(copied)
+		line, err := r.ReadString('\n')
+		if err == nil && !strings.HasPrefix(line, "ProcessB: waiting") {
+			err = fmt.Errorf("its first line on stderr: %q", line)
+		}
+		waiting <- err
+		io.Copy(os.Stderr, r) // the rest, a traceback if it fails; ends when it exits
+	}()
+	select {
+	case err := <-waiting:
+		if err != nil {
+			t.Fatalf("Python ProcessB did not start: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatalf("Python ProcessB did not start: %v", ctx.Err())
+	}
 	return b
 }
 

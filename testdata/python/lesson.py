@@ -70,6 +70,8 @@ if __name__ == '__main__':
         port = sys.argv[2]
         if port == '-':
             # The port comes on stdin: the tests start this interpreter
-            # first, so that ProcessA's 3 seconds are not spent on it.
+            # first, so that ProcessA's 3 seconds are not spent on it, and
+            # start ProcessA once it says (on stderr) it has imported all.
+            print('ProcessB: waiting for the port', file=sys.stderr, flush=True)
             port = sys.stdin.readline()
         ProcessB(int(port))
