@@ -1,11 +1,14 @@
 // dict.go mirrors DictProxy in Python's managers.py (the dict typeid): a
 // typed handle with Python's dict methods, iteration through an Iterator
-// proxy, and atomic Add and CompareAndSwap, which Python lacks.
+// proxy, and atomic Add and CompareAndSwap and a batched GetMany, which
+// Python lacks.
 
 package proxy
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -36,7 +39,9 @@ import (
 // # Beyond Python
 //
 // d[k] += 1 through a Python proxy loses updates when clients race. Add and
-// CompareAndSwap do the whole update on the server, atomically.
+// CompareAndSwap do the whole update on the server, atomically. GetMany
+// reads many keys in one round trip (a Batch); Update already sets many
+// in one call, atomically.
 type Dict[K comparable, V any] struct{ *Proxy }
 
 // DictItem is one key and its value, as Items returns them.
@@ -74,6 +79,35 @@ func DictOf[K comparable, V any](p *Proxy) *Dict[K, V] {
 // Get returns the value of k: Python's d[k]. A missing key fails with an
 // error wrapping ErrKeyNotFound.
 func (d *Dict[K, V]) Get(k K) (V, error) { return Call[V](d.Proxy, "Get", k) }
+
+// GetMany returns the values of those keys that are in the dict, read in
+// one Batch: every Get goes out in one write and costs one round trip
+// together, not one each. Beyond Python, where it would be
+// {k: d[k] for k in keys if k in d}, a round trip per key. A missing key
+// is left out of the map (test with v, ok := m[k]). Any other failure (a
+// lost connection, a closed handle) returns nil and the first error.
+//
+// It is not a snapshot: the keys are read by separate calls, which the
+// server runs concurrently, so a key changed meanwhile may show its value
+// before or after the change. Items and Copy read every key at once.
+func (d *Dict[K, V]) GetMany(keys []K) (map[K]V, error) {
+	b := NewBatch()
+	fs := laterEach[V](b, d.Proxy, "Get", keys)
+	if err := b.Do(context.Background()); err != nil {
+		return nil, err
+	}
+	out := make(map[K]V, len(keys))
+	for i := range fs {
+		v, err := fs[i].Get()
+		switch {
+		case err == nil:
+			out[keys[i]] = v
+		case !errors.Is(err, ErrKeyNotFound):
+			return nil, err
+		}
+	}
+	return out, nil
+}
 
 // GetDefault returns the value of k, or def if k is missing: Python's
 // d.get(k, def).

@@ -29,6 +29,22 @@
 // decoded from bytes the server sent: changing them changes nothing on the
 // server. Change the shared object by calling its methods.
 //
+// # Batches
+//
+// Every call is a round trip. A [Batch] sends many calls, on the proxies
+// of one manager connection, in one write, and collects all the replies:
+// a thousand calls then cost about one round trip. Each call keeps its own
+// result or error, in its [Future]; the calls run on the server as
+// concurrent calls do, in no set order, and are not atomic:
+//
+//	b := proxy.NewBatch()
+//	x := proxy.Later[int](b, d.Proxy, "Get", "x") // queued
+//	n := proxy.Later[int](b, l.Proxy, "Len")
+//	err := b.Do(ctx)                              // one write, every reply
+//	v, err := x.Get()                             // d["x"], or its own error
+//
+// [Dict.GetMany] and [List.GetMany] read many keys or items so.
+//
 // # Errors
 //
 // Errors keep their meaning across the wire. Test them with errors.Is and

@@ -1,10 +1,14 @@
 // list.go mirrors ListProxy in Python's managers.py (the list typeid): a
 // typed handle with Python's list methods, indexing and slicing, + and *=,
-// and live iteration through an Iterator proxy.
+// live iteration through an Iterator proxy, and a batched GetMany, which
+// Python lacks.
 
 package proxy
 
-import "iter"
+import (
+	"context"
+	"iter"
+)
 
 // List is a handle to a shared list of T values (Python's manager.list()).
 // Indices may be negative, counting from the end, as in Python; an index
@@ -53,6 +57,35 @@ func (l *List[T]) Extend(items ...T) error {
 
 // Get returns the item at index i: Python's l[i].
 func (l *List[T]) Get(i int) (T, error) { return Call[T](l.Proxy, "Get", i) }
+
+// GetMany returns the items at indexes, in their order, read in one
+// Batch: every Get goes out in one write and costs one round trip
+// together, not one each. Beyond Python, where it would be
+// [l[i] for i in indexes], a round trip per index. As there, an index out
+// of range fails the whole call: GetMany returns nil and an error wrapping
+// ErrKeyNotFound (Python's IndexError) that names the index. Any other
+// failure (a lost connection, a closed handle) likewise returns nil and
+// the first error.
+//
+// It is not a snapshot: the items are read by separate calls, which the
+// server runs concurrently, so an item changed meanwhile may show its
+// value before or after the change. Slice and Copy read at once.
+func (l *List[T]) GetMany(indexes []int) ([]T, error) {
+	b := NewBatch()
+	fs := laterEach[T](b, l.Proxy, "Get", indexes)
+	if err := b.Do(context.Background()); err != nil {
+		return nil, err
+	}
+	out := make([]T, len(indexes))
+	for i := range fs {
+		v, err := fs[i].Get()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
 
 // Set replaces the item at index i: Python's l[i] = v.
 func (l *List[T]) Set(i int, v T) error {

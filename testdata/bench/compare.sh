@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # compare.sh measures gomanager, plain net/rpc and Python 3.11's manager
 # on the same workload, back to back, and prints the table of ratios the
-# README shows (issue 5):
+# README shows (issue 5), then the table of batches (issue 14: 1,000 calls
+# in one proxy.Batch against the same calls one by one, BenchmarkBatch):
 #
 #   testdata/bench/compare.sh            # 5 rounds, about 20 minutes
 #   ROUNDS=1 testdata/bench/compare.sh   # a quick look, about 4 minutes

@@ -1,7 +1,8 @@
 //go:build ignore
 
 // perftable prints the side-by-side table of gomanager, plain net/rpc and
-// Python 3.11's manager from the benchmark output compare.sh collects:
+// Python 3.11's manager, and the table of batches against the same calls
+// one by one, from the benchmark output compare.sh collects:
 // one file per placement and round, named PLACEMENT-ROUND.txt (or
 // PLACEMENT-ROUND-TURN.txt, each turn a round of its own), each holding the
 // Go benchmark lines of that round and the Python script's.
@@ -158,6 +159,40 @@ func pinnedRows() []row {
 	return rows
 }
 
+// batchRow is one line of the batch table: a benchmark of
+// basemanager's BenchmarkBatch, which times a batch of 1,000 calls and the
+// same calls one by one, in turn, and reports the speedup itself.
+type batchRow struct {
+	what, bench, target string
+}
+
+func batchRows() []batchRow {
+	const b = "BenchmarkBatch/calls=1000/"
+	return []batchRow{
+		{"1,000 `Dict.Get`s (`Dict.GetMany`)", b + "op=DictGet", "≥ 20"},
+		{"1,000 mixed calls on 10 objects (4 dicts, 3 lists, 3 Values; half reads, half writes)", b + "op=mixed10", "≥ 20"},
+	}
+}
+
+func millis(v float64) string { return fmt.Sprintf("%.2f ms", v) }
+
+// printBatchTable prints the batches' figures, if the rounds have them.
+func printBatchTable(rounds []round) {
+	rows := batchRows()
+	if len(collect(rounds, fig(rows[0].bench, "speedup", 1))) == 0 {
+		return
+	}
+	fmt.Printf("\nBatches: 1,000 calls in one proxy.Batch against the same calls one by one, in turn (%d rounds)\n\n", len(rounds))
+	fmt.Println("| 1,000 calls | one batch | one by one | speedup (one by one ÷ batch) | target |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, rw := range rows {
+		fmt.Printf("| %s | %s | %s | %s | %s |\n", rw.what,
+			cell(collect(rounds, fig(rw.bench, "batch-p50-ns", 1e-6)), millis),
+			cell(collect(rounds, fig(rw.bench, "sequential-p50-ns", 1e-6)), millis),
+			ratioCell(collect(rounds, fig(rw.bench, "speedup", 1))), rw.target)
+	}
+}
+
 // median of xs; NaN if there are none.
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
@@ -288,6 +323,7 @@ func main() {
 	}
 	if rounds := placements["default"]; len(rounds) > 0 {
 		printTable("Default placement (the scheduler's choice)", rounds, defaultRows())
+		printBatchTable(rounds)
 	}
 	if rounds := placements["same"]; len(rounds) > 0 {
 		printTable("Pinned: client and server on CPU 0 (taskset -c 0)", rounds, pinnedRows())

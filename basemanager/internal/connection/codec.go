@@ -45,6 +45,14 @@ type binaryMessage interface {
 	encoding.BinaryUnmarshaler
 }
 
+// batchedMessage is a request body that is one of a batch of requests sent
+// back to back (package proxy's Batch). MoreFollows reports whether more
+// of its batch follow at once: if so, its frame waits in pending for them;
+// the batch's last request sends them all, in one write.
+type batchedMessage interface {
+	MoreFollows() bool
+}
+
 // codec carries net/rpc messages as frames.
 //
 // Writes are group-committed when calls overlap. net/rpc calls
@@ -59,7 +67,10 @@ type binaryMessage interface {
 //   - otherwise more frames are coming, so it leaves the frame to the
 //     codec's writer goroutine and returns, releasing net/rpc's mutex.
 //     The writer sends everything pending in one syscall, and while it
-//     does, the next frames pile up for the next one.
+//     does, the next frames pile up for the next one;
+//   - a batch's requests (package proxy's Batch, see batchedMessage) wait
+//     in pending until the batch's last one, which writes them all
+//     itself: a batch of calls goes out in one write.
 type codec struct {
 	rwc io.ReadWriteCloser
 	max int
@@ -116,10 +127,12 @@ func (w pendingWriter) Write(p []byte) (int, error) {
 
 // write encodes a message as one frame and sends it: itself if alone is
 // true and nothing else is pending or being written, else through the
-// writer goroutine. An error in encoding, or a frame over the limit,
-// closes the connection: the gob encoder believes the types in the frame
-// were sent, so the stream cannot continue without it (and a lost
-// response would leave its caller waiting).
+// writer goroutine. A batched request (batchedMessage) leaves its frame
+// pending while more of its batch follow, and the last one sends them all
+// itself unless a write is under way. An error in encoding, or a frame
+// over the limit, closes the connection: the gob encoder believes the
+// types in the frame were sent, so the stream cannot continue without it
+// (and a lost response would leave its caller waiting).
 func (c *codec) write(seq uint64, method, errmsg string, body any, alone bool) error {
 	c.wmu.Lock()
 	for len(c.pending) >= maxPending && c.werr == nil {
@@ -152,13 +165,22 @@ func (c *codec) write(seq uint64, method, errmsg string, body any, alone bool) e
 	}
 	binary.BigEndian.PutUint32(c.pending[start:], uint32(len(c.pending)-start-4))
 
-	if !alone || start > 0 || c.flushing {
+	send := alone && start == 0 // a lone caller's frame, and nothing before it
+	if m, ok := body.(batchedMessage); ok {
+		if m.MoreFollows() && len(c.pending) < maxPending {
+			c.wmu.Unlock()
+			return nil // the rest of its batch follows at once, and sends it
+		}
+		send = true // the batch's last frame (or pending is full): everything goes now
+	}
+	if !send || c.flushing {
 		c.writing.Signal()
 		c.wmu.Unlock()
 		return nil
 	}
-	// Alone: write now, in this goroutine. Other writes wait for net/rpc's
-	// mutex meanwhile, and the writer for flushing.
+	// Alone, or a batch complete: write now, in this goroutine. Other
+	// writes wait for net/rpc's mutex meanwhile, and the writer for
+	// flushing.
 	frame := c.take()
 	c.wmu.Unlock()
 	_, err = c.rwc.Write(frame)
