@@ -335,7 +335,7 @@ func (obj *object) dispatch(ctx context.Context, method string, vals []any) (any
 // Value for a callable. A returned error or a panic in user code becomes a
 // *remoteError; bad arguments an ErrBadArgument.
 func invoke(ctx context.Context, sig *signature, recv reflect.Value, typeid string, vals []any) (results []reflect.Value, err error) {
-	in := make([]reflect.Value, 0, sig.skip+len(vals))
+	in := make([]reflect.Value, 0, 4) // on the stack: room for most calls
 	if recv.IsValid() {
 		in = append(in, recv)
 	}

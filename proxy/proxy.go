@@ -113,12 +113,11 @@ func Call[T any](p *Proxy, method string, args ...any) (T, error) {
 
 // CallContext is Call with a context, like CallMethodContext.
 func CallContext[T any](ctx context.Context, p *Proxy, method string, args ...any) (T, error) {
-	var zero T
 	v, err := p.CallMethodContext(ctx, method, args...)
-	if err != nil {
-		return zero, err
+	if t, ok := v.(T); ok || err != nil {
+		return t, err // the error's zero T, or a T as is: no name built for errors
 	}
-	return As[T](v, p.token.Typeid+"."+method)
+	return As[T](v, p.op(method))
 }
 
 // String returns the referent's String() (or its fmt form) computed on the

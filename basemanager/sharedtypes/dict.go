@@ -245,12 +245,20 @@ func (d *Dict) Add(key, delta any) (any, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	old, _ := d.get(key) // nil if missing
+	i, ok := d.index[key]
+	var old any // nil if missing
+	if ok {
+		old = d.entries[i].value
+	}
 	sum, err := addNumber(old, delta)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", pyRepr(key), err)
 	}
-	d.set(key, sum)
+	if ok {
+		d.entries[i].value = sum
+	} else {
+		d.set(key, sum)
+	}
 	return sum, nil
 }
 

@@ -98,6 +98,9 @@ func compareValues(a, b any) (int, error) {
 // An integer only takes a whole delta, and a sum that does not fit its type
 // is an error rather than wrapping around.
 func addNumber(old, delta any) (any, error) {
+	if sum, ok := addCommon(old, delta); ok {
+		return sum, nil
+	}
 	d := reflect.ValueOf(delta)
 	if kindOf(d) == notNumber {
 		return nil, fmt.Errorf("cannot add %s (%s): the delta must be a number: %w", pyRepr(delta), typeName(delta), proxy.ErrBadArgument)
@@ -139,6 +142,37 @@ func addNumber(old, delta any) (any, error) {
 	return nil, fmt.Errorf("%s + %s = %s does not fit in %s (store a wider type): %w", pyRepr(old), pyRepr(delta), s, o.Type(), proxy.ErrBadArgument)
 }
 
+// addCommon is addNumber for the sums nearly every Add makes, without
+// reflection or big numbers: an int, int64 or float64 plus an int or a
+// delta of its own type. It reports false for anything else, and for an
+// integer sum that overflows, which addNumber then explains.
+func addCommon(old, delta any) (any, bool) {
+	switch o := old.(type) {
+	case int:
+		if d, ok := delta.(int); ok {
+			if s := o + d; s > o == (d > 0) {
+				return s, true
+			}
+		}
+	case int64:
+		d, ok := delta.(int64)
+		if i, isInt := delta.(int); isInt {
+			d, ok = int64(i), true
+		}
+		if s := o + d; ok && s > o == (d > 0) {
+			return s, true
+		}
+	case float64:
+		switch d := delta.(type) {
+		case float64:
+			return o + d, true
+		case int:
+			return o + float64(d), true
+		}
+	}
+	return nil, false
+}
+
 // bigInt returns v as a big.Int, if v is a whole number.
 func bigInt(v reflect.Value) (*big.Int, bool) {
 	switch kindOf(v) {
@@ -162,7 +196,11 @@ func bigInt(v reflect.Value) (*big.Int, bool) {
 // hashable reports why key cannot be a dict key, if it cannot: Go's map
 // needs a comparable key (Python's "unhashable type").
 func hashable(key any) error {
-	if key == nil || reflect.ValueOf(key).Comparable() {
+	switch key.(type) {
+	case nil, string, int, int64, uint64, float64, bool:
+		return nil
+	}
+	if reflect.ValueOf(key).Comparable() {
 		return nil
 	}
 	return fmt.Errorf("unhashable key %s (%s): a dict key must be comparable with == (use a string, a number or a struct of those): %w",

@@ -62,6 +62,15 @@ func TestAddNumber(t *testing.T) {
 		{int64(math.MinInt64 + 1), -1, int64(math.MinInt64)},
 		{1.5, 1, 2.5},
 		{float32(1), 0.5, float32(1.5)},
+		// addCommon's cases, at their edges.
+		{0, 0, 0},
+		{math.MaxInt - 1, 1, math.MaxInt},
+		{math.MinInt + 1, -1, math.MinInt},
+		{int64(5), int64(-7), int64(-2)},
+		{int64(math.MaxInt64 - 1), int64(1), int64(math.MaxInt64)},
+		{1.5, 2, 3.5},
+		{1.5, -0.5, 1.0},
+		{math.MaxFloat64, math.MaxFloat64, math.Inf(1)},
 	} {
 		got, err := addNumber(c.old, c.delta)
 		if err != nil || got != c.want {
@@ -72,6 +81,10 @@ func TestAddNumber(t *testing.T) {
 		{int8(127), 1},
 		{uint(0), -1},
 		{int64(math.MaxInt64), 1},
+		{int64(math.MinInt64), int64(-1)},
+		{math.MaxInt, 1},
+		{math.MinInt, -1},
+		{math.MinInt, math.MinInt},
 		{1, 0.5},
 		{1, math.Inf(1)},
 		{float32(math.MaxFloat32), math.MaxFloat64},

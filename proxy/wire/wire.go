@@ -139,7 +139,8 @@ func Encode(vals []any) (Values, error) {
 		return Values{Scalars: vals}, nil
 	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&vals); err != nil {
+	all := vals // its own variable: taking vals's address would move it to the heap on every call
+	if err := gob.NewEncoder(&buf).Encode(&all); err != nil {
 		return Values{}, encodeError(err) // gobhint.go
 	}
 	return Values{Gob: buf.Bytes()}, nil

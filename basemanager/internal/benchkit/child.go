@@ -35,7 +35,7 @@ import (
 const (
 	roleEnv    = "GOMANAGER_BENCH_ROLE"    // "server" or "adder"
 	keyEnv     = "GOMANAGER_BENCH_KEY"     // the manager's authkey, hex
-	systemEnv  = "GOMANAGER_BENCH_SYSTEM"  // adder: "gomanager" or "netrpc"
+	systemEnv  = "GOMANAGER_BENCH_SYSTEM"  // adder: "gomanager" (a Value), "gomanager-dict" (a Dict) or "netrpc"
 	addressEnv = "GOMANAGER_BENCH_ADDRESS" // adder: the server to call
 	tokenEnv   = "GOMANAGER_BENCH_TOKEN"   // adder: the Value's token, JSON
 	countEnv   = "GOMANAGER_BENCH_COUNT"   // adder: how many calls
@@ -49,6 +49,10 @@ const (
 	// profile of its whole life to this file, for go tool pprof: the
 	// server's half of a benchmark, which -cpuprofile does not see.
 	ServerProfileEnv = "GOMANAGER_BENCH_SERVER_CPUPROFILE"
+
+	// AdderProfileEnv, if set, makes each adder child write a CPU profile
+	// of its calls to this file name followed by "." and its process id.
+	AdderProfileEnv = "GOMANAGER_BENCH_ADDER_CPUPROFILE"
 )
 
 // waitLimit bounds every wait for a child: generous, for a loaded machine.
@@ -404,6 +408,9 @@ func serve() error {
 			runtime.GC()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
+			if path := os.Getenv(ServerHeapProfileEnv); path != "" {
+				writeHeapProfile(path) // the last "mem" is the one left
+			}
 			fmt.Printf("mem %d %d\n", ms.HeapAlloc, ms.StackInuse)
 		}
 	}
@@ -437,7 +444,8 @@ type Adders struct {
 }
 
 // StartAdders starts n adder children calling the server's Value with the
-// given token (system "gomanager") or the baseline's Counter (system
+// given token (system "gomanager"), the Dict with the given token (system
+// "gomanager-dict": Add on one key) or the baseline's Counter (system
 // "netrpc"), count calls each. They connect, then wait for Go.
 func StartAdders(tb testing.TB, s *Server, system string, token proxy.Token, n, count int) *Adders {
 	tb.Helper()
@@ -490,6 +498,45 @@ func RunAdders(b *testing.B, s *Server, a *Adders) {
 	}
 }
 
+// DictAddKey is the key the "gomanager-dict" adders add to.
+const DictAddKey = "n"
+
+// RunAddersInTurn runs each set of adders in turn, rounds times, the
+// first set of each round changing from round to round: systems measured
+// so share the same moments of a busy machine, as Interleaved's calls do.
+// Start each set with its count of calls per turn. It reports each set's
+// calls per second over all its turns as "<name>-adds/s", and the ratio of
+// each set's to the last set's (the baseline) as "<name>-ratio".
+func RunAddersInTurn(b *testing.B, names []string, sets []*Adders, rounds int) {
+	b.Helper()
+	elapsed := make([]time.Duration, len(sets))
+	b.ResetTimer()
+	for r := range rounds {
+		for k := range sets {
+			i := (r + k) % len(sets)
+			start := time.Now()
+			for _, c := range sets[i].children {
+				c.send(b, "go")
+			}
+			for _, c := range sets[i].children {
+				c.line(b, "done ")
+			}
+			elapsed[i] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	rate := func(i int) float64 {
+		return float64(rounds*sets[i].count*len(sets[i].children)) / elapsed[i].Seconds()
+	}
+	last := len(sets) - 1
+	for i, name := range names {
+		b.ReportMetric(rate(i), name+"-adds/s")
+		if i != last {
+			b.ReportMetric(rate(i)/rate(last), name+"-ratio")
+		}
+	}
+}
+
 // add is an adder child.
 func add() error {
 	count, err := strconv.Atoi(os.Getenv(countEnv))
@@ -497,8 +544,8 @@ func add() error {
 		return fmt.Errorf("%s: %w", countEnv, err)
 	}
 	var inc func() error
-	switch os.Getenv(systemEnv) {
-	case "gomanager":
+	switch system := os.Getenv(systemEnv); system {
+	case "gomanager", "gomanager-dict":
 		key, err := hex.DecodeString(os.Getenv(keyEnv))
 		if err != nil {
 			return fmt.Errorf("%s: %w", keyEnv, err)
@@ -519,8 +566,13 @@ func add() error {
 			return err
 		}
 		defer p.Close()
-		v := proxy.ValueOf[int](p)
-		inc = func() error { _, err := v.Add(1); return err }
+		if system == "gomanager-dict" {
+			d := proxy.DictOf[string, int](p)
+			inc = func() error { _, err := d.Add(DictAddKey, 1); return err }
+		} else {
+			v := proxy.ValueOf[int](p)
+			inc = func() error { _, err := v.Add(1); return err }
+		}
 	case "netrpc":
 		c, err := rpc.Dial("tcp", os.Getenv(addressEnv))
 		if err != nil {
@@ -535,15 +587,51 @@ func add() error {
 		return errors.New("unknown " + systemEnv)
 	}
 	fmt.Println("ready")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+	in := bufio.NewReader(os.Stdin)
+	if _, err := in.ReadString('\n'); err != nil {
 		return fmt.Errorf("waiting for go: %w", err)
 	}
-	cpu := cpuTime()
-	for range count {
-		if err := inc(); err != nil {
+	if path := os.Getenv(AdderProfileEnv); path != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+		if err != nil {
 			return err
 		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
-	fmt.Println("done", (cpuTime() - cpu).Nanoseconds())
-	return nil
+	for { // a turn per "go" (RunAddersInTurn), until stdin closes
+		cpu := cpuTime()
+		for range count {
+			if err := inc(); err != nil {
+				return err
+			}
+		}
+		fmt.Println("done", (cpuTime() - cpu).Nanoseconds())
+		if _, err := in.ReadString('\n'); err != nil {
+			return nil
+		}
+	}
+}
+
+// ServerHeapProfileEnv names a file the server child writes its heap
+// profile to each time it is asked for its memory (Server.Mem), if set:
+// the last one, of the largest population, stays.
+const ServerHeapProfileEnv = "GOMANAGER_BENCH_SERVER_HEAPPROFILE"
+
+// writeHeapProfile writes the heap profile of the last collection to path;
+// it is a diagnostic, so a failure is only said on stderr.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "heap profile: %v\n", err)
+	}
 }
