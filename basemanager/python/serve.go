@@ -1,9 +1,10 @@
 // serve.go is the server's second front door: CPython's own
 // multiprocessing.managers clients (BaseManager.connect, SyncManager, their
 // proxies) are served on the same address as Go clients, in Python's
-// protocol. It mirrors Server.handle_request, Server.serve_client and the
-// public requests of Python's managers.py; types.go adapts the shared
-// types' methods to the shapes Python calls them with.
+// protocol. It mirrors Server.handle_request, the public requests and the
+// method calls of Python's managers.py; calls.go serves a client thread's
+// connection (Server.serve_client); types.go adapts the shared types'
+// methods to the shapes Python calls them with.
 //
 // Both kinds of client pass the same handshake; Peek (host.go) tells them
 // apart by their first message.
@@ -331,66 +332,16 @@ func (s *FrontDoor) pyDebugInfo() string {
 	return strings.Join(lines, "\n")
 }
 
-// serveCalls is Python's serve_client: the method calls of one
-// Python client thread, (ident, methodname, args, kwds) each, answered in
-// order, until the client closes the connection or the server stops.
-//
-// A reader goroutine waits for the next request while a call runs, so
-// that the call's context is cancelled the moment the client goes away,
-// even while the call blocks (a Queue's get, a Lock's acquire).
-func (s *FrontDoor) serveCalls(sess Session, conn net.Conn, cancel context.CancelFunc) {
-	requests := make(chan []byte)
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		defer close(requests)
-		for {
-			msg, err := connection.ReadFrame(conn, s.srv.Config().MaxMessageSize)
-			if err != nil {
-				if !errors.Is(err, io.EOF) && sess.Context().Err() == nil {
-					s.srv.Config().Logf("basemanager: %s: Python client %s: %v", s.srv.Address(), conn.RemoteAddr(), err)
-				}
-				cancel()
-				return
-			}
-			select {
-			case requests <- msg:
-			case <-sess.Context().Done():
-				return
-			}
-		}
-	}()
-	var leased leases // for the proxies in the last reply (nested.go)
-	defer func() {
-		cancel()
-		conn.Close() // ends the reader's read
-		<-readerDone
-		s.release(&leased, true)
-	}()
-	for msg := range requests {
-		// The client sends nothing before it has unpickled the last reply,
-		// and so rebuilt (and increfed) the proxies in it.
-		s.release(&leased, false)
-		reply, ok := s.within(sess, func() pickle.Tuple { return s.pyCall(sess, msg, &leased) })
-		if !ok {
-			return
-		}
-		if err := s.writePy(conn, reply); err != nil {
-			return
-		}
-	}
-}
-
-// pyCall runs one method call and returns the reply: ('#RETURN', result),
-// ('#ERROR', exception) when the method raised, ('#PROXY', (exposed,
-// token)) for a method listed in MethodToTypeid, or ('#TRACEBACK', text)
-// when the call itself failed.
+// pyCall runs one method call, with ctx as its context, and returns the
+// reply: ('#RETURN', result), ('#ERROR', exception) when the method
+// raised, ('#PROXY', (exposed, token)) for a method listed in
+// MethodToTypeid, or ('#TRACEBACK', text) when the call itself failed.
 //
 // Proxies among the arguments become the server's own (nested.go), which
 // the object keeps alive while it stores them (Object.Hold); proxies in
 // the result are leased to the connection until the client has rebuilt
 // them.
-func (s *FrontDoor) pyCall(sess Session, msg []byte, leased *leases) pickle.Tuple {
+func (s *FrontDoor) pyCall(ctx context.Context, sess Session, msg []byte, leased *leases) pickle.Tuple {
 	req, err := pyRequest(msg)
 	if err != nil {
 		return s.traceback(err)
@@ -404,11 +355,13 @@ func (s *FrontDoor) pyCall(sess Session, msg []byte, leased *leases) pickle.Tupl
 		return s.traceback(err)
 	}
 	var found []any // the proxies among the arguments
-	if _, err := s.fromPy(pickle.Tuple{req.args, req.kwds}, &found); err != nil {
+	if _, err := s.fromPy(req.args, &found); err != nil {
+		return pickle.Tuple{"#ERROR", pyException(err)}
+	}
+	if _, err := s.fromPy(req.kwds, &found); err != nil {
 		return pickle.Tuple{"#ERROR", pyException(err)}
 	}
 	method := req.name
-	ctx := sess.Context()
 	a := &pyArgs{method: method, pos: req.args, kw: req.kwds}
 
 	m, goName, ok := pythonMethod(obj, method)
@@ -529,19 +482,25 @@ func (s *FrontDoor) traceback(err error) pickle.Tuple {
 	return pickle.Tuple{"#TRACEBACK", fmt.Sprintf("Traceback (most recent call last):\n  gomanager server at %s\n%s\n", s.srv.Address(), exc.Error())}
 }
 
-// writePy sends one reply. A result with no Python form is replaced by
-// ('#UNSERIALIZABLE', text), as Python's server does; Python's client
-// raises it as a RemoteError.
+// writePy sends one reply.
 func (s *FrontDoor) writePy(conn net.Conn, reply pickle.Tuple) error {
-	data, err := pickle.MarshalWith(reply, s.srv.Config().MaxMessageSize, s.pyValue)
+	data, err := s.marshalPy(reply)
 	if err != nil {
-		data, err = pickle.Marshal(pickle.Tuple{"#UNSERIALIZABLE",
-			fmt.Sprintf("Traceback (most recent call last):\n  gomanager server at %s\n%v (the result has no Python form)\n", s.srv.Address(), err)})
-		if err != nil {
-			return err
-		}
+		return err
 	}
 	return connection.WriteFrame(conn, data)
+}
+
+// marshalPy pickles one reply. A result with no Python form is replaced
+// by ('#UNSERIALIZABLE', text), as Python's server does; Python's client
+// raises it as a RemoteError.
+func (s *FrontDoor) marshalPy(reply pickle.Tuple) ([]byte, error) {
+	data, err := pickle.MarshalWith(reply, s.srv.Config().MaxMessageSize, s.pyValue)
+	if err != nil {
+		return pickle.Marshal(pickle.Tuple{"#UNSERIALIZABLE",
+			fmt.Sprintf("Traceback (most recent call last):\n  gomanager server at %s\n%v (the result has no Python form)\n", s.srv.Address(), err)})
+	}
+	return data, nil
 }
 
 // pyStrings makes a tuple of strs, as Python's exposed tuples are.

@@ -7,6 +7,7 @@
 #   testdata/bench/compare.sh            # 5 rounds, about 20 minutes
 #   ROUNDS=1 testdata/bench/compare.sh   # a quick look, about 4 minutes
 #   ONLY=pinned testdata/bench/compare.sh   # the pinned latency alone, 2 minutes
+#   ONLY=pyclients testdata/bench/compare.sh  # CPython's clients, Go server against CPython's, 2 minutes
 #
 # Each round runs every Go benchmark once (go test -bench, -count=1) and
 # then the Python script, so that each round's ratios compare systems
@@ -28,6 +29,18 @@ pinning=yes
 if ! command -v taskset >/dev/null || [[ $(nproc) -lt 2 ]]; then
 	echo "compare.sh: no taskset, or a single CPU: the pinned placements are skipped" >&2
 	pinning=no
+fi
+
+# ONLY=pyclients: CPython's own manager clients served by a Go SyncManager
+# and by CPython's own, in turn, ROUNDS rounds (issue 14, part 3):
+# BenchmarkPythonClients runs testdata/bench/python_clients_bench.py.
+# STRACE=1 also counts each server's system calls per operation.
+if [[ $only == pyclients ]]; then
+	GOMANAGER_BENCH_ROUNDS=$rounds GOMANAGER_BENCH_STRACE=${STRACE:-} \
+		go test -run '^$' -bench '^BenchmarkPythonClients$' -benchtime 1x ./basemanager/python | tee "$out/pyclients.txt"
+	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs, $(go version | cut -d' ' -f3), Python $(python3 -c 'import sys; print(sys.version.split()[0])'), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+	echo "raw output: $out"
+	exit 0
 fi
 
 go test -c -o "$out/basemanager.test" ./basemanager

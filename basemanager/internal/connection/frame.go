@@ -90,13 +90,19 @@ func unexpectedEOF(err error) error {
 // WriteFrame sends one message in one write, in the 8-byte length form
 // only when it needs it, as Python's Connection._send_bytes.
 func WriteFrame(w io.Writer, payload []byte) error {
-	var buf []byte
-	if len(payload) > math.MaxInt32 {
-		buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1
-		buf = binary.BigEndian.AppendUint64(buf, uint64(len(payload)))
-	} else {
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(payload)))
-	}
-	_, err := w.Write(append(buf, payload...))
+	_, err := w.Write(AppendFrame(nil, payload))
 	return err
+}
+
+// AppendFrame appends the frame of one message to dst, as WriteFrame
+// sends it, and returns the extended buffer: a caller that sends many
+// replies reuses one buffer for them.
+func AppendFrame(dst, payload []byte) []byte {
+	if len(payload) > math.MaxInt32 {
+		dst = binary.BigEndian.AppendUint32(dst, math.MaxUint32) // -1
+		dst = binary.BigEndian.AppendUint64(dst, uint64(len(payload)))
+	} else {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
+	}
+	return append(dst, payload...)
 }
