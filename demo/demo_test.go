@@ -191,9 +191,24 @@ Hello world
 // TestSyncDemo runs the SyncManager scenario: the parent process and its
 // three worker processes, which must agree on the exact total.
 func TestSyncDemo(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-role", "Sync")
-	cmd.Env = append(os.Environ(), "GOMANAGER_AUTHKEY=demo-sync-key")
+	out := runScenario(t, "sync", "demo-sync-key", "-role", "Sync")
+	if want := "total = 5050 (expected 5050)"; !strings.Contains(string(out), want) {
+		t.Fatalf("sync demo output lacks %q:\n%s", want, out)
+	}
+	if n := strings.Count(string(out), "added"); n != 3 {
+		t.Errorf("want 3 worker lines, got %d:\n%s", n, out)
+	}
+}
+
+// runScenario runs this test binary as the demo with args (a scenario's
+// parent, which starts its own workers) and authkey, and returns what it
+// printed; it fails the test if the scenario fails or outlives 60 s.
+func runScenario(t *testing.T, name, authkey string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "GOMANAGER_AUTHKEY="+authkey)
 	cmd.Stderr = os.Stderr
+	cmd.WaitDelay = time.Second
 	done := make(chan error, 1)
 	var out []byte
 	go func() {
@@ -204,16 +219,12 @@ func TestSyncDemo(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("sync demo: %v\n%s", err, out)
+			t.Fatalf("%s demo: %v\n%s", name, err, out)
 		}
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("sync demo did not finish within 60 s")
+		<-done
+		t.Fatalf("%s demo did not finish within 60 s", name)
 	}
-	if want := "total = 5050 (expected 5050)"; !strings.Contains(string(out), want) {
-		t.Fatalf("sync demo output lacks %q:\n%s", want, out)
-	}
-	if n := strings.Count(string(out), "added"); n != 3 {
-		t.Errorf("want 3 worker lines, got %d:\n%s", n, out)
-	}
+	return out
 }

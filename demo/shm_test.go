@@ -2,12 +2,10 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestSharedMemoryDemo runs the shared memory scenario: the parent with
@@ -15,28 +13,8 @@ import (
 // process count into one ShareableList; the total is exact, and the block
 // is gone from /dev/shm afterwards.
 func TestSharedMemoryDemo(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-role", "SharedMemory", "-python", python3(t),
+	out := runScenario(t, "shm", "demo-shm-key", "-role", "SharedMemory", "-python", python3(t),
 		"-script", filepath.Join("..", "testdata", "python", "shm_counter.py"))
-	cmd.Env = append(os.Environ(), "GOMANAGER_AUTHKEY=demo-shm-key")
-	cmd.Stderr = os.Stderr
-	cmd.WaitDelay = time.Second
-	done := make(chan error, 1)
-	var out []byte
-	go func() {
-		var err error
-		out, err = cmd.Output()
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shm demo: %v\n%s", err, out)
-		}
-	case <-time.After(waitLimit):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("shm demo did not finish within %v", waitLimit)
-	}
 	for _, want := range []string{
 		"item 0 = 20000 (expected 20000), item 1 = 3000 (expected 3000): total = 23000",
 		"locked increments of item 1\n", // CPython's line
