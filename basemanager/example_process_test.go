@@ -18,13 +18,12 @@ func (Pids) Pid() int { return os.Getpid() }
 // StartProcess is Python's manager.start(): the server runs in a new OS
 // process, this program run again, which re-runs main up to this call and
 // serves there. The shared objects live in that process, which exits when
-// this one does. (The server process of a test runs only its own test or
-// example: process.WithArgs.)
+// this one does. (The server process of a test binary runs only the test
+// or example that called StartProcess.)
 func ExampleManager_StartProcess() {
 	m := basemanager.NewSyncManager("127.0.0.1:0")
 	m.Register("Pids", func() Pids { return Pids{} })
 	err := m.StartProcess(
-		process.WithArgs("-test.run=^ExampleManager_StartProcess$"),
 		process.WithInitializer(func() error { return nil }), // runs in the server process first
 	)
 	if err != nil {

@@ -167,12 +167,12 @@ func TestStartProcessInitializerFails(t *testing.T) {
 // second server process, the first StartProcess connects to the first.
 func TestStartProcessTwoManagers(t *testing.T) {
 	m1 := newInfoManager(t)
-	if err := m1.StartProcess(only("TestStartProcessTwoManagers")); err != nil {
+	if err := m1.StartProcess(); err != nil { // a test binary's server process re-runs only this test
 		t.Fatalf("StartProcess 1: %v", err)
 	}
 	defer m1.Shutdown()
 	m2 := newInfoManager(t)
-	if err := m2.StartProcess(only("TestStartProcessTwoManagers")); err != nil {
+	if err := m2.StartProcess(); err != nil {
 		t.Fatalf("StartProcess 2: %v", err)
 	}
 	defer m2.Shutdown()
@@ -281,4 +281,22 @@ func accepts(address string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// A subtest's StartProcess needs no options either: the server process
+// re-runs the test that holds it, and serves at the same call.
+func TestStartProcessInSubtest(t *testing.T) {
+	t.Run("server", func(t *testing.T) {
+		m := newInfoManager(t)
+		if err := m.StartProcess(); err != nil {
+			t.Fatalf("StartProcess: %v", err)
+		}
+		defer m.Shutdown()
+		if _, pid := serverPid(t, m); pid == os.Getpid() {
+			t.Errorf("served by this process, want a new one")
+		}
+		if err := m.Shutdown(); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
 }

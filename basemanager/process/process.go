@@ -98,10 +98,11 @@ func WithStartTimeout(d time.Duration) Option {
 }
 
 // WithArgs runs the server process with args instead of this program's own
-// arguments (os.Args[1:]): for a program whose arguments would make it do
-// something else first, and for tests, which re-run only themselves:
+// arguments (os.Args[1:]), for a program whose arguments would make it do
+// something else first. A test binary needs none: its server process
+// re-runs only the test (or example) that called StartProcess, quietly.
 //
-//	m.StartProcess(process.WithArgs("-test.run=^TestCounter$"))
+//	m.StartProcess(process.WithArgs("-serve-only"))
 func WithArgs(args ...string) Option {
 	return func(c *config) { c.args, c.argsSet = args, true }
 }
@@ -268,7 +269,7 @@ func spawn(site string, cfg *config) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("basemanager: StartProcess: finding this program's executable: %w", err)
 	}
-	args := os.Args[1:]
+	args := childArgs(os.Args[1:])
 	if cfg.argsSet {
 		args = cfg.args
 	}
@@ -321,6 +322,53 @@ func spawn(site string, cfg *config) (*Process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// childArgs are the server process's arguments: this program's own, or,
+// in a test binary (go test), those that re-run only the test or example
+// that called StartProcess, without -test.v (its lines would mix with the
+// parent's) and without -test.paniconexit0 (the server process exits with
+// os.Exit(0) from inside the test).
+func childArgs(args []string) []string {
+	test := callingTest()
+	if test == "" {
+		return args
+	}
+	out := []string{"-test.run=^" + test + "$"}
+	for i := 0; i < len(args); i++ {
+		name, _, hasValue := strings.Cut(args[i], "=")
+		switch name {
+		case "-test.run", "-test.skip", "-test.bench", "-test.count", "-test.v", "-test.paniconexit0", "-test.fuzz", "-test.list", "-test.shuffle":
+			if !hasValue && i+1 < len(args) && name != "-test.v" && name != "-test.paniconexit0" {
+				i++ // its value is the next argument
+			}
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
+}
+
+// callingTest returns the name of the test or example this goroutine
+// runs, from the function testing's runner called, or "".
+func callingTest() string {
+	pc := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	var callee string
+	for {
+		f, more := frames.Next()
+		if f.Function == "testing.tRunner" || f.Function == "testing.runExample" {
+			// callee is "path/pkg.TestX" or, for a subtest, "path/pkg.TestX.func1".
+			name := callee[strings.LastIndex(callee, "/")+1:]
+			_, name, _ = strings.Cut(name, ".")
+			name, _, _ = strings.Cut(name, ".")
+			return name
+		}
+		callee = f.Function
+		if !more {
+			return ""
+		}
+	}
 }
 
 // raceOptions are the race detector's options for the child (used only by
