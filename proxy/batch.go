@@ -334,16 +334,8 @@ func (c *batchCall) finish(callErr, ended error) error {
 	case callErr != nil:
 		c.err = p.transportError(c.op(), callErr)
 		return c.err
-	case c.reply.Err != nil:
-		c.err = fromWire(c.reply.Err)
 	default:
-		results, err := c.reply.Result.Decode() // a copy of the result
-		if err != nil {
-			c.err = fmt.Errorf("proxy: %s: decoding result: %w", c.op(), err)
-		} else if len(results) > 0 {
-			c.result = results[0]
-			p.adopt(results[0], c.reply.Grants)
-		}
+		c.result, c.err = p.resultOf(c.req.Method, &c.reply)
 	}
 	c.reply = wire.Reply{} // the result is decoded: keep no bytes of it
 	return nil

@@ -76,6 +76,24 @@ func (p *Proxy) roundTrip(ctx context.Context, req wire.Request) (*callState, er
 	return cs, nil
 }
 
+// resultOf turns the reply to a call of method into what the caller gets:
+// the error the referent's method returned, or a copy of its result, with
+// the proxies it carries adopted. A method with no results gives nil.
+func (p *Proxy) resultOf(method string, reply *wire.Reply) (any, error) {
+	if reply.Err != nil {
+		return nil, fromWire(reply.Err)
+	}
+	results, err := reply.Result.Decode() // a copy of the result
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %s: decoding result: %w", p.op(method), err)
+	}
+	if len(results) == 0 {
+		return nil, nil
+	}
+	p.adopt(results[0], reply.Grants)
+	return results[0], nil
+}
+
 // adopt turns the proxies decoded from a result into working ones: each
 // gets this proxy's connection and one of the references the server took
 // for it. Grants nobody claims are released.

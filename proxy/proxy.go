@@ -71,20 +71,9 @@ func (p *Proxy) CallMethodContext(ctx context.Context, method string, args ...an
 		return nil, err
 	}
 	defer cs.release()
-	reply := &cs.reply
-	if reply.Err != nil {
-		return nil, fromWire(reply.Err)
-	}
-	results, err := reply.Result.Decode() // a copy of the result
-	if err != nil {
-		return nil, fmt.Errorf("proxy: %s: decoding result: %w", p.op(method), err)
-	}
-	if len(results) == 0 {
-		return nil, nil
-	}
-	p.adopt(results[0], reply.Grants)
-	runtime.KeepAlive(p) // collected only once its call is over
-	return results[0], nil
+	v, err := p.resultOf(method, &cs.reply) // call.go: the method's error, or a copy of its result
+	runtime.KeepAlive(p)                    // collected only once its call is over
+	return v, err
 }
 
 // op names a call in errors, e.g. "get_my_string.Capitalize". It is only

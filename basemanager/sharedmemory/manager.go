@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 	"sync"
@@ -236,11 +235,5 @@ func unlinkName(name string) error {
 	if err != nil {
 		return err
 	}
-	if err := removeFile(clean); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("sharedmemory: unlink %q: %w (already unlinked, by this or another process)", name, ErrNotExist)
-		}
-		return fmt.Errorf("sharedmemory: unlink %q: %w", name, err)
-	}
-	return nil
+	return unlink(clean)
 }

@@ -251,12 +251,15 @@ func (s *SharedMemory) Close() error {
 // Call it once, in one process, when the block is no longer wanted;
 // unlinking a name that is already gone returns an error wrapping
 // ErrNotExist. Unlink may be called before or after Close.
-func (s *SharedMemory) Unlink() error {
-	if err := removeFile(s.name); err != nil {
+func (s *SharedMemory) Unlink() error { return unlink(s.name) }
+
+// unlink removes the block named name (already cleaned by cleanName).
+func unlink(name string) error {
+	if err := removeFile(name); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("sharedmemory: unlink %q: %w (already unlinked, by this or another process)", s.name, ErrNotExist)
+			return fmt.Errorf("sharedmemory: unlink %q: %w (already unlinked, by this or another process)", name, ErrNotExist)
 		}
-		return fmt.Errorf("sharedmemory: unlink %q: %w", s.name, err)
+		return fmt.Errorf("sharedmemory: unlink %q: %w", name, err)
 	}
 	return nil
 }
