@@ -10,9 +10,7 @@
 package python_test
 
 import (
-	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"gomanager/basemanager"
@@ -22,22 +20,6 @@ import (
 	"gomanager/basemanager/sharedtypes"
 	"gomanager/proxy"
 )
-
-// runScript runs testdata/python/script against address with key and
-// checks that it finished its checks.
-func runScript(t *testing.T, py testkit.Python, key, script, address string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
-	defer cancel()
-	out, err := pythonScript(t, py, ctx, key, script, address).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v (context: %v)\n%s", script, err, ctx.Err(), out)
-	}
-	if !strings.HasSuffix(string(out), "all checks passed\n") {
-		t.Fatalf("%s did not finish its checks:\n%s", script, out)
-	}
-	t.Logf("%s:\n%s", script, out)
-}
 
 // CPython clients store proxies in the Go server's containers as they do
 // with a Python server: a dict stored in a dict and in a list, a list and

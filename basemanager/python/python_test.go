@@ -47,6 +47,22 @@ func pythonScript(t *testing.T, py testkit.Python, ctx context.Context, key, scr
 	return cmd
 }
 
+// runScript runs testdata/python/script against address with key and
+// checks that it finished its checks.
+func runScript(t *testing.T, py testkit.Python, key, script, address string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
+	defer cancel()
+	out, err := pythonScript(t, py, ctx, key, script, address).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v (context: %v)\n%s", script, err, ctx.Err(), out)
+	}
+	if !strings.HasSuffix(string(out), "all checks passed\n") {
+		t.Fatalf("%s did not finish its checks:\n%s", script, out)
+	}
+	t.Logf("%s:\n%s", script, out)
+}
+
 // serveSync starts a Go SyncManager server on loopback with key, plus the
 // extra registrations, and stops it when the test ends.
 func serveSync(t *testing.T, key string, extra ...typeid) *basemanager.Server {
@@ -89,16 +105,7 @@ func testPythonSyncManagerClient(t *testing.T, py testkit.Python) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
-	defer cancel()
-	out, err := pythonScript(t, py, ctx, key, "sync_client.py", srv.Address()).CombinedOutput()
-	if err != nil {
-		t.Fatalf("sync_client.py: %v (context: %v)\n%s", err, ctx.Err(), out)
-	}
-	if !strings.HasSuffix(string(out), "all checks passed\n") {
-		t.Fatalf("sync_client.py did not finish its checks:\n%s", out)
-	}
-	t.Logf("sync_client.py:\n%s", out)
+	runScript(t, py, key, "sync_client.py", srv.Address())
 
 	for key, want := range map[string]string{"from_python": "1", "tuple": "(1, 'a')", "nested": "{'k': [1, 2.5]}"} {
 		if v, err := d.CallMethod("Get", key); err != nil || pickle.Repr(v) != want {

@@ -8,11 +8,9 @@
 package python_test
 
 import (
-	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"gomanager/basemanager"
@@ -58,16 +56,7 @@ func testPythonClientOverUnixSocket(t *testing.T, py testkit.Python) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), pythonLimit)
-	defer cancel()
-	out, err := pythonScript(t, py, ctx, key, "unix_client.py", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("unix_client.py: %v (context: %v)\n%s", err, ctx.Err(), out)
-	}
-	if !strings.HasSuffix(string(out), "all checks passed\n") {
-		t.Fatalf("unix_client.py did not finish its checks:\n%s", out)
-	}
-	t.Logf("unix_client.py:\n%s", out)
+	runScript(t, py, key, "unix_client.py", path)
 
 	if v, err := d.CallMethod("Get", "from_python"); err != nil || pickle.Repr(v) != "1" {
 		t.Errorf("the Go client reads what Python stored: %s, %v; want 1", pickle.Repr(v), err)
