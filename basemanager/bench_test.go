@@ -56,7 +56,7 @@ func BenchmarkCall(b *testing.B) {
 		})
 	})
 	b.Run("system=tcp", func(b *testing.B) {
-		conn, err := net.Dial("tcp", s.Echo)
+		conn, err := net.Dial(benchkit.Network(s.Echo), s.Echo)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -24,7 +24,7 @@ import (
 // call and writes the reply: no goroutine is woken and no channel crossed
 // on the way, and a request that arrives whole takes one read; on Linux
 // the reads and writes stay out of the runtime's system-call bookkeeping
-// (rawio_linux.go). (Handing each request from a reader goroutine to a
+// (package rawio, through Peek). (Handing each request from a reader goroutine to a
 // caller cost about ten system calls per call, futex wake-ups and the
 // spinning threads' sleeps among them, against CPython's three; now a
 // lone call costs about three, and a busy server's about two: issue 14,
@@ -103,7 +103,6 @@ func (x *callContext) Done() <-chan struct{} {
 // goroutine until it returns, but not the connection, and its reply is
 // lost: serveCalls returns, and the server counts the connection gone.
 func (s *FrontDoor) serveCalls(sess Session, conn net.Conn, cancel context.CancelFunc) {
-	conn = rawIO(conn)
 	c := &callConn{
 		s:      s,
 		sess:   sess,

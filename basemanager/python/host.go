@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"gomanager/basemanager/internal/rawio"
 	"net"
 	"sync"
 
@@ -104,7 +105,8 @@ func NewFrontDoor(srv Server) *FrontDoor {
 // anything, to tell whether the peer speaks Python's protocol: its first
 // frame holds a pickle, whose first byte is PROTO (0x80), where a Go
 // client's first frame starts with the codec's kind byte, never 0x80. The
-// returned connection reads the peeked bytes first. A first frame whose
+// returned connection reads the peeked bytes first, and on Linux reads
+// and writes with raw system calls (package rawio). A first frame whose
 // length is 0, negative or over max goes the Go way, where the codec
 // refuses it. On Linux it first has the handshake's last message
 // acknowledged at once (quickAck), so that a Python client's first request
@@ -118,28 +120,11 @@ func Peek(conn net.Conn, max int) (net.Conn, bool, error) {
 	}
 	n := int32(binary.BigEndian.Uint32(hdr))
 	if n <= 0 || int(n) > max {
-		return &peekedConn{Conn: conn, r: br}, false, nil
+		return rawio.Wrap(conn, br), false, nil
 	}
 	first, err := br.Peek(5)
 	if err != nil {
 		return nil, false, err
 	}
-	return &peekedConn{Conn: conn, r: br}, first[4] == 0x80, nil
-}
-
-// peekedConn reads the bytes Peek buffered, then the connection directly.
-// Only one goroutine reads a connection at a time.
-type peekedConn struct {
-	net.Conn
-	r *bufio.Reader // nil once drained
-}
-
-func (c *peekedConn) Read(p []byte) (int, error) {
-	if c.r != nil {
-		if c.r.Buffered() > 0 {
-			return c.r.Read(p)
-		}
-		c.r = nil
-	}
-	return c.Conn.Read(p)
+	return rawio.Wrap(conn, br), first[4] == 0x80, nil
 }

@@ -16,7 +16,8 @@
 # scheduler's choice, both processes on CPU 0, and the client on CPU 0
 # with the server on CPU 1 (taskset; the Go server child is pinned with
 # GOMANAGER_BENCH_SERVER_CPUS, the Python server with --server-cpus); the
-# pinned ones in three turns per round.
+# pinned ones in three turns per round, over loopback TCP and then over
+# Unix sockets (Python's server on one too).
 # The raw output stays in the directory printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -75,6 +76,15 @@ for r in $(seq "$rounds"); do
 				GOMANAGER_BENCH_SERVER_CPUS=1 bench "$out/basemanager.test" '^BenchmarkCall$' 5000x taskset -c 0
 				python3 "$py" --only call --client-cpus 0 --server-cpus 1
 			} >"$out/split-$r-$turn.txt"
+			# The same two placements over Unix sockets, Python's on one too.
+			{
+				GOMANAGER_BENCH_NETWORK=unix GOMANAGER_BENCH_SERVER_CPUS=0 bench "$out/basemanager.test" '^BenchmarkCall$' 20000x taskset -c 0
+				python3 "$py" --unix --only call --client-cpus 0 --server-cpus 0
+			} >"$out/sameunix-$r-$turn.txt"
+			{
+				GOMANAGER_BENCH_NETWORK=unix GOMANAGER_BENCH_SERVER_CPUS=1 bench "$out/basemanager.test" '^BenchmarkCall$' 5000x taskset -c 0
+				python3 "$py" --unix --only call --client-cpus 0 --server-cpus 1
+			} >"$out/splitunix-$r-$turn.txt"
 		done
 	fi
 done

@@ -109,7 +109,7 @@ func defaultRows() []row {
 		{what: "proxy call alone, 99th percentile", format: micros,
 			gm: fig(b+"Call/system=gomanager", "p99-ns", 1e-3), rpc: fig(b+"Call/system=netrpc", "p99-ns", 1e-3), target: "≤ 1.2",
 			py: fig(p+"call", "p99-ns", 1e-3)},
-		{what: "raw TCP round trip, median (the floor)", format: micros,
+		{what: "raw round trip of the same bytes, median (the floor)", format: micros,
 			gm: fig(b+"Call/system=tcp", "p50-ns", 1e-3)},
 		{what: "1 connection × 64 callers, calls/s", format: count,
 			gm:  fig(b+"Throughput/1conn_64callers/system=gomanager", "calls/s", 1),
@@ -330,5 +330,11 @@ func main() {
 	}
 	if rounds := placements["split"]; len(rounds) > 0 {
 		printTable("Pinned: client on CPU 0, server on CPU 1", rounds, pinnedRows())
+	}
+	if rounds := placements["sameunix"]; len(rounds) > 0 {
+		printTable("Pinned, over Unix sockets: client and server on CPU 0", rounds, pinnedRows())
+	}
+	if rounds := placements["splitunix"]; len(rounds) > 0 {
+		printTable("Pinned, over Unix sockets: client on CPU 0, server on CPU 1", rounds, pinnedRows())
 	}
 }

@@ -32,8 +32,10 @@ Usage: python_manager_bench.py [--server-cpus 1] [--client-cpus 0]
 import argparse
 import multiprocessing
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from multiprocessing.managers import SyncManager
@@ -175,6 +177,7 @@ def main():
     ap.add_argument("--server-cpus", default="", help="pin the manager's server process to these CPUs (e.g. 1)")
     ap.add_argument("--client-cpus", default="", help="pin this process and the client processes (e.g. 0)")
     ap.add_argument("--only", default="", help="run only this benchmark (call, throughput, create, memory, dict, queue, value)")
+    ap.add_argument("--unix", action="store_true", help="serve on a Unix socket in a temporary directory, not on loopback TCP")
     ap.add_argument("--quick", action="store_true", help="fewer iterations, for a smoke test")
     args = ap.parse_args()
     cpus = lambda s: {int(c) for c in s.split(",")} if s else None
@@ -185,7 +188,9 @@ def main():
     pin(client_cpus)
     print(f"python: {sys.version.split()[0]}")
     print(f"cpus: {os.cpu_count()} (server pinned to {args.server_cpus or 'any'}, clients to {args.client_cpus or 'any'})")
-    m = BenchManager(address=("127.0.0.1", 0), authkey=os.urandom(32))
+    sockdir = tempfile.mkdtemp(prefix="gomanager-pybench-") if args.unix else None
+    address = os.path.join(sockdir, "manager.sock") if sockdir else ("127.0.0.1", 0)
+    m = BenchManager(address=address, authkey=os.urandom(32))
     m.start(initializer=pin, initargs=(server_cpus,))
     try:
         if run("call"):
@@ -224,6 +229,8 @@ def main():
             locked_adds(m, 4, int(500 * scale), client_cpus)
     finally:
         m.shutdown()
+        if sockdir:
+            shutil.rmtree(sockdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

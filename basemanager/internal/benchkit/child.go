@@ -19,6 +19,7 @@ import (
 	"net/rpc"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -49,6 +50,12 @@ const (
 	// profile of its whole life to this file, for go tool pprof: the
 	// server's half of a benchmark, which -cpuprofile does not see.
 	ServerProfileEnv = "GOMANAGER_BENCH_SERVER_CPUPROFILE"
+
+	// NetworkEnv set to "unix" makes the server child serve gomanager,
+	// the net/rpc baseline and the echo server on Unix sockets in a
+	// temporary directory instead of loopback TCP ports (issue 14: the
+	// lone call over a Unix socket, against Python's on one).
+	NetworkEnv = "GOMANAGER_BENCH_NETWORK"
 
 	// AdderProfileEnv, if set, makes each adder child write a CPU profile
 	// of its calls to this file name followed by "." and its process id.
@@ -247,12 +254,21 @@ func (s *Server) Connect(tb testing.TB) *basemanager.Manager {
 // gob codec: one connection. Cleanup closes it.
 func (s *Server) Dial(tb testing.TB) *rpc.Client {
 	tb.Helper()
-	c, err := rpc.Dial("tcp", s.NetRPC)
+	c, err := rpc.Dial(Network(s.NetRPC), s.NetRPC)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Network is the network of one of the server child's addresses: "unix"
+// for a socket path, else "tcp".
+func Network(address string) string {
+	if strings.Contains(address, "/") {
+		return "unix"
+	}
+	return "tcp"
 }
 
 // Mem is the server child's memory after a garbage collection.
@@ -331,17 +347,22 @@ type servers struct {
 	echoDone     chan struct{}
 }
 
-// startServers starts the three servers on loopback ports.
-func startServers(key []byte) (*servers, error) {
-	srv, err := NewManager("127.0.0.1:0", basemanager.WithAuthKey(key), basemanager.WithLogger(nil),
+// startServers starts the three servers on loopback ports, or on Unix
+// sockets in dir if it is not empty.
+func startServers(key []byte, dir string) (*servers, error) {
+	network, addr := "tcp", func(string) string { return "127.0.0.1:0" }
+	if dir != "" {
+		network, addr = "unix", func(name string) string { return filepath.Join(dir, name) }
+	}
+	srv, err := NewManager(addr("gomanager.sock"), basemanager.WithAuthKey(key), basemanager.WithLogger(nil),
 		basemanager.WithMaxConnections(1<<20)).GetServer()
 	if err != nil {
 		return nil, err
 	}
 	s := &servers{manager: srv, served: make(chan error, 1), baselineDone: make(chan struct{}), echoDone: make(chan struct{})}
 	go func() { s.served <- srv.ServeForever() }()
-	if s.netrpc, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
-		s.echo, err = net.Listen("tcp", "127.0.0.1:0")
+	if s.netrpc, err = net.Listen(network, addr("netrpc.sock")); err == nil {
+		s.echo, err = net.Listen(network, addr("echo.sock"))
 	}
 	if err != nil {
 		srv.Stop()
@@ -390,7 +411,14 @@ func serve() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	s, err := startServers(key)
+	dir := ""
+	if os.Getenv(NetworkEnv) == "unix" {
+		if dir, err = os.MkdirTemp("", "gomanager-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	s, err := startServers(key, dir)
 	if err != nil {
 		return err
 	}
@@ -424,7 +452,7 @@ func StartInProcess(tb testing.TB) *Server {
 	tb.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
-	s, err := startServers(key)
+	s, err := startServers(key, "")
 	if err != nil {
 		tb.Fatal(err)
 	}

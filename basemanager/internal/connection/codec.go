@@ -486,26 +486,6 @@ func (c serverCodec) WriteResponse(r *rpc.Response, body any) error {
 	return c.write(r.Seq, r.ServiceMethod, r.Error, body, alone)
 }
 
-// clientCodec is the client's rpc.ClientCodec.
-type clientCodec struct{ *codec }
-
-// WriteRequest sends the request itself when no other call is waiting
-// for its response: then it is a lone caller's, and waits for nothing.
-func (c clientCodec) WriteRequest(r *rpc.Request, body any) error {
-	return c.write(r.Seq, r.ServiceMethod, "", body, c.inflight.Add(1) == 1)
-}
-
-func (c clientCodec) ReadResponseHeader(r *rpc.Response) error {
-	var err error
-	if r.Seq, r.ServiceMethod, r.Error, err = c.readHeader(); err != nil {
-		return err
-	}
-	c.inflight.Add(-1)
-	return nil
-}
-
-func (c clientCodec) ReadResponseBody(body any) error { return c.readBody(body) }
-
 // NewClientCodec returns the rpc.ClientCodec a manager uses on an
 // authenticated connection, for tests that speak to a server with net/rpc
 // directly:
@@ -514,5 +494,5 @@ func (c clientCodec) ReadResponseBody(body any) error { return c.readBody(body) 
 //
 // The message limit is DefaultMaxMessageSize.
 func NewClientCodec(rwc io.ReadWriteCloser) rpc.ClientCodec {
-	return clientCodec{newCodec(rwc, DefaultMaxMessageSize)}
+	return newClientCodec(rwc, DefaultMaxMessageSize)
 }

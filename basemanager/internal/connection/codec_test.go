@@ -66,7 +66,7 @@ func codecPair(t *testing.T) (*rpc.Client, *countingConn) {
 		serveRequests(srv, newCodec(sc, DefaultMaxMessageSize), nil, nil)
 	}()
 	conn := &countingConn{Conn: cc}
-	client := rpc.NewClientWithCodec(clientCodec{newCodec(conn, DefaultMaxMessageSize)})
+	client := rpc.NewClientWithCodec(newClientCodec(conn, DefaultMaxMessageSize))
 	t.Cleanup(func() {
 		client.Close()
 		receiveWithin(t, done, "serveRequests to return")
@@ -215,7 +215,7 @@ func (*memConn) Close() error { return nil }
 func BenchmarkCodec(b *testing.B) {
 	b.Run("system=gomanager", func(b *testing.B) {
 		conn := &memConn{}
-		client := clientCodec{newCodec(conn, DefaultMaxMessageSize)}
+		client := newClientCodec(conn, DefaultMaxMessageSize)
 		server := serverCodec{newCodec(conn, DefaultMaxMessageSize), nil}
 		defer client.Close()
 		defer server.Close()

@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"gomanager/basemanager/internal/rawio"
 	"log"
 	"net"
 	"net/rpc"
@@ -144,7 +145,8 @@ func Dial(ctx context.Context, address string, cfg *Config) (net.Conn, error) {
 }
 
 // NewClient returns an rpc client speaking the manager's codec on an
-// authenticated connection.
+// authenticated connection, read and written with raw system calls where
+// the socket allows (package rawio).
 func NewClient(conn net.Conn, cfg *Config) *rpc.Client {
-	return rpc.NewClientWithCodec(clientCodec{newCodec(conn, cfg.MaxMessageSize)})
+	return rpc.NewClientWithCodec(newClientCodec(rawio.Wrap(conn, nil), cfg.MaxMessageSize))
 }
