@@ -7,7 +7,6 @@
 package connection
 
 import (
-	"bufio"
 	"encoding"
 	"encoding/binary"
 	"encoding/gob"
@@ -16,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/rpc"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -24,19 +24,25 @@ import (
 // A frame holds one net/rpc message:
 //
 //	length  4 bytes, big-endian: the bytes that follow
-//	kind    1 byte: how the body is encoded, frameGob or frameBinary
+//	kind    1 byte: how the body is encoded, frameGob, frameBinary or
+//	        frameEmpty
 //	header  the rpc header: sequence number (uvarint), service method
 //	        and error (each a uvarint length and the bytes)
 //	body    gob messages, on a gob stream that lasts as long as the
 //	        connection (so gob describes each type once); or the body's
 //	        own binary encoding, for the messages every call exchanges
-//	        (wire.Request, wire.Reply, ...), which skips gob's reflection
+//	        (wire.Request, wire.Reply, ...), which skips gob's reflection;
+//	        or nothing, for a struct with no fields (wire.Empty): then a
+//	        connection whose only gob messages are empty (a manager's
+//	        Connect, an idle connection) never needs a gob stream, whose
+//	        decoder would hold 5 KB of compiled types (issue 14)
 //
 // The kind byte is never 0x80, which starts a Python client's pickle
 // (see package python's Peek).
 const (
 	frameGob    = 'g'
 	frameBinary = 'b'
+	frameEmpty  = 'e'
 )
 
 // binaryMessage is a body with an encoding of its own (see wire/binary.go).
@@ -67,7 +73,9 @@ type batchedMessage interface {
 //   - otherwise more frames are coming, so it leaves the frame to the
 //     codec's writer goroutine and returns, releasing net/rpc's mutex.
 //     The writer sends everything pending in one syscall, and while it
-//     does, the next frames pile up for the next one;
+//     does, the next frames pile up for the next one. It is started when
+//     a frame is left to it, and returns when it finds nothing pending:
+//     an idle connection has none (issue 14);
 //   - a batch's requests (package proxy's Batch, see batchedMessage) wait
 //     in pending until the batch's last one, which writes them all
 //     itself: a batch of calls goes out in one write.
@@ -84,22 +92,22 @@ type codec struct {
 	// syscalls with.
 	backlog atomic.Bool
 
-	wmu        sync.Mutex // guards the fields below, and orders frames in pending
-	enc        *gob.Encoder
-	pending    []byte        // frames encoded and not yet written; enc appends here
-	spare      []byte        // the other buffer, swapped with pending by whoever writes
-	flushing   bool          // a write to rwc is under way, by a caller or the writer
-	werr       error         // why writing stopped; every later write fails with it
-	writing    sync.Cond     // signalled when the writer has work, or must stop
-	drained    sync.Cond     // signalled when a write takes pending
-	writerDone chan struct{} // closed when the writer goroutine has returned
+	wmu      sync.Mutex   // guards the fields below, and orders frames in pending
+	enc      *gob.Encoder // made for the first gob message sent; appends to pending
+	pending  []byte       // frames encoded and not yet written
+	spare    []byte       // the other buffer, swapped with pending by whoever writes
+	flushing bool         // a write to rwc is under way, by a caller or the writer
+	writer   bool         // the writer goroutine is running
+	werr     error        // why writing stopped; every later write fails with it
+	drained  sync.Cond    // signalled when a write takes pending
+	writers  sync.WaitGroup
 
 	// Only net/rpc's reading goroutine uses these.
-	r          *bufio.Reader
-	in         frameReader // the frame being read, past its header; read by dec
-	kind       byte        // the body encoding of the frame being read
-	dec        *gob.Decoder
-	lastMethod string // the last service method read, reused while it repeats
+	r          readBuf
+	in         frameReader  // the frame being read, past its header; read by dec
+	kind       byte         // the body encoding of the frame being read
+	dec        *gob.Decoder // made for the first gob message read
+	lastMethod string       // the last service method read, reused while it repeats
 }
 
 // maxPending is how many bytes of frames may wait before a write waits for
@@ -108,11 +116,9 @@ type codec struct {
 const maxPending = 256 << 10
 
 func newCodec(rwc io.ReadWriteCloser, max int) *codec {
-	c := &codec{rwc: rwc, max: max, r: bufio.NewReader(rwc), writerDone: make(chan struct{})}
-	c.writing.L, c.drained.L = &c.wmu, &c.wmu
-	c.enc = gob.NewEncoder(pendingWriter{c})
-	c.dec = gob.NewDecoder(&c.in)
-	go c.writeLoop()
+	c := &codec{rwc: rwc, max: max}
+	c.r.rd, c.r.busy = rwc, &c.inflight
+	c.drained.L = &c.wmu
 	return c
 }
 
@@ -153,7 +159,12 @@ func (c *codec) write(seq uint64, method, errmsg string, body any, alone bool) e
 		if p, err = m.AppendBinary(c.pending); err == nil {
 			c.pending = p
 		}
+	} else if isEmptyStruct(body) {
+		c.pending[start+4] = frameEmpty
 	} else {
+		if c.enc == nil {
+			c.enc = gob.NewEncoder(pendingWriter{c})
+		}
 		err = c.enc.Encode(body)
 	}
 	if n := len(c.pending) - start - 4; err == nil && n > c.max {
@@ -174,7 +185,9 @@ func (c *codec) write(seq uint64, method, errmsg string, body any, alone bool) e
 		send = true // the batch's last frame (or pending is full): everything goes now
 	}
 	if !send || c.flushing {
-		c.writing.Signal()
+		if !c.flushing {
+			c.startWriterLocked()
+		} // else whoever is writing starts it when done (wrote)
 		c.wmu.Unlock()
 		return nil
 	}
@@ -186,6 +199,16 @@ func (c *codec) write(seq uint64, method, errmsg string, body any, alone bool) e
 	_, err = c.rwc.Write(frame)
 	c.wrote(frame, err)
 	return err
+}
+
+// isEmptyStruct reports whether v is a struct with no fields, or a pointer
+// to one: a message with nothing to say.
+func isEmptyStruct(v any) bool {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t != nil && t.Kind() == reflect.Struct && t.NumField() == 0
 }
 
 func appendString(b []byte, s string) []byte {
@@ -217,23 +240,30 @@ func (c *codec) wrote(frames []byte, err error) {
 		return
 	}
 	if len(c.pending) > 0 {
-		c.writing.Signal() // frames queued while this write was under way
+		c.startWriterLocked() // frames queued while this write was under way
 	}
 }
 
+// startWriterLocked starts the writer goroutine unless it is running or
+// writing has stopped. The caller holds c.wmu.
+func (c *codec) startWriterLocked() {
+	if c.writer || c.werr != nil {
+		return
+	}
+	c.writer = true
+	c.writers.Add(1) // never after Close's Wait: Close stops writing first
+	go c.writeLoop()
+}
+
 // writeLoop is the codec's writer goroutine: it sends whatever frames are
-// pending, in one write, until the codec fails or closes.
+// pending, in one write, and returns when none are (or a caller is
+// writing them, and will start it again for what it leaves), or when the
+// codec fails or closes.
 func (c *codec) writeLoop() {
-	defer close(c.writerDone)
+	defer c.writers.Done()
 	c.wmu.Lock()
-	for {
-		for (len(c.pending) == 0 || c.flushing) && c.werr == nil {
-			c.writing.Wait()
-		}
-		if c.werr != nil {
-			c.wmu.Unlock()
-			return
-		}
+	defer c.wmu.Unlock()
+	for c.werr == nil && !c.flushing && len(c.pending) > 0 {
 		// Let the goroutines that are ready to run go first: they are
 		// callers (or, on a server, calls) about to queue their frames,
 		// which then share this write instead of each waking the writer.
@@ -241,7 +271,7 @@ func (c *codec) writeLoop() {
 		runtime.Gosched()
 		c.wmu.Lock()
 		if c.werr != nil || c.flushing || len(c.pending) == 0 {
-			continue
+			break
 		}
 		frames := c.take()
 		c.wmu.Unlock()
@@ -249,14 +279,15 @@ func (c *codec) writeLoop() {
 		c.wrote(frames, err)
 		c.wmu.Lock()
 	}
+	c.writer = false
 }
 
-// stopLocked stops writing: the writer returns, and later writes fail with
-// err. The first reason stays. The caller holds c.wmu.
+// stopLocked stops writing: later writes fail with err, and the writer
+// returns once its write is done. The first reason stays. The caller
+// holds c.wmu.
 func (c *codec) stopLocked(err error) {
 	if c.werr == nil {
 		c.werr = err
-		c.writing.Signal()
 		c.drained.Broadcast()
 	}
 }
@@ -278,8 +309,8 @@ func (c *codec) failLocked(err error) error {
 	return err
 }
 
-// Close closes the connection and waits for the writer goroutine to
-// return. Frames still pending are dropped: net/rpc closes a client's
+// Close closes the connection and waits for the writer goroutine, if it
+// runs, to return. Frames still pending are dropped: net/rpc closes a client's
 // codec when its user closes it, and a server's when the connection is
 // already gone. Close is idempotent.
 func (c *codec) Close() error {
@@ -287,7 +318,7 @@ func (c *codec) Close() error {
 	c.stopLocked(net.ErrClosed)
 	c.wmu.Unlock()
 	err := c.rwc.Close()
-	<-c.writerDone
+	c.writers.Wait()
 	return err
 }
 
@@ -313,8 +344,11 @@ func (c *codec) readHeader() (seq uint64, method, errmsg string, err error) {
 	if ok {
 		e, b, ok = cutString(b)
 	}
-	if ok && c.kind == frameGob {
+	switch {
+	case ok && c.kind == frameGob:
 		ok = checkGobCounts(b)
+	case ok && c.kind == frameEmpty:
+		ok = len(b) == 0
 	}
 	if !ok {
 		return 0, "", "", c.fail(errMalformed)
@@ -332,7 +366,7 @@ func (c *codec) readHeader() (seq uint64, method, errmsg string, err error) {
 // next reads the next frame, its length and kind checked, into c.in.
 func (c *codec) next() error {
 	var hdr [5]byte
-	if _, err := io.ReadFull(c.r, hdr[:4]); err != nil {
+	if err := c.r.ReadFull(hdr[:4]); err != nil {
 		return err
 	}
 	n := int(int32(binary.BigEndian.Uint32(hdr[:4])))
@@ -342,10 +376,10 @@ func (c *codec) next() error {
 	if n == 0 {
 		return errMalformed
 	}
-	if _, err := io.ReadFull(c.r, hdr[4:]); err != nil {
+	if err := c.r.ReadFull(hdr[4:]); err != nil {
 		return io.ErrUnexpectedEOF
 	}
-	if c.kind = hdr[4]; c.kind != frameGob && c.kind != frameBinary {
+	if c.kind = hdr[4]; c.kind != frameGob && c.kind != frameBinary && c.kind != frameEmpty {
 		return errMalformed
 	}
 	n--
@@ -354,7 +388,7 @@ func (c *codec) next() error {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
-	if _, err := io.ReadFull(c.r, buf); err != nil {
+	if err := c.r.ReadFull(buf); err != nil {
 		return io.ErrUnexpectedEOF
 	}
 	c.in.buf, c.in.off = buf, 0
@@ -407,9 +441,20 @@ func (c *codec) readBody(body any) error {
 	if c.kind == frameGob {
 		// Decode even to discard: the body may describe types that the
 		// rest of the gob stream refers to.
+		if c.dec == nil {
+			c.dec = gob.NewDecoder(&c.in)
+		}
 		return c.dec.Decode(body)
 	}
 	if body == nil {
+		return nil
+	}
+	if c.kind == frameEmpty {
+		// As gob would: an empty struct decodes into any struct, setting
+		// nothing.
+		if t := reflect.TypeOf(body); t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+			return fmt.Errorf("basemanager: the peer sent an empty message where a %T was expected: %w", body, errMalformed)
+		}
 		return nil
 	}
 	m, ok := body.(binaryMessage)

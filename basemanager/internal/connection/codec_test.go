@@ -83,6 +83,17 @@ func receiveWithin(t *testing.T, c <-chan struct{}, what string) {
 	}
 }
 
+// writerStopped checks that c's writing has stopped and its writer
+// goroutine is not running (it starts only when a frame is left to it).
+func writerStopped(t *testing.T, c *codec) {
+	t.Helper()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr == nil || c.writer {
+		t.Errorf("writing not stopped (%v), or the writer still running (%v)", c.werr, c.writer)
+	}
+}
+
 // Many callers on one connection each get their own reply, with binary and
 // gob bodies mixed on the stream; writes are shared (logged, not asserted:
 // how many frames share one depends on scheduling).
@@ -158,7 +169,7 @@ func TestCodecErrorReplies(t *testing.T) {
 	}
 }
 
-// Close waits for the writer goroutine; later writes fail as writes to a
+// Close stops the writer; later writes fail as writes to a
 // closed connection do.
 func TestCodecClose(t *testing.T) {
 	a, b := net.Pipe()
@@ -167,7 +178,7 @@ func TestCodecClose(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	receiveWithin(t, c.writerDone, "the writer to return")
+	writerStopped(t, c)
 	if err := c.write(1, "M", "", &wire.RefRequest{}, true); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("write after Close: %v, want net.ErrClosed", err)
 	}
@@ -196,7 +207,7 @@ func TestCodecMalformedFrames(t *testing.T) {
 			if err := c.ReadRequestHeader(&r); err == nil {
 				t.Fatalf("read %+v", r)
 			}
-			receiveWithin(t, c.writerDone, "the writer to return")
+			writerStopped(t, c.codec)
 			if _, err := b.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 				t.Errorf("the peer reads %v, want the connection closed", err)
 			}
