@@ -129,6 +129,9 @@ func defaultRows() []row {
 		{what: "server memory per idle connection (1,000)", format: kib,
 			gm:  fig(b+"ServerMemory/per=connection/system=gomanager", "B/conn", 1),
 			rpc: fig(b+"ServerMemory/per=connection/system=netrpc", "B/conn", 1), target: "documented"},
+		{what: "server memory per idle connection, 10,000 held at once (calls still served)", format: bytes,
+			gm:  fig(b+"IdleConnections/system=gomanager", "B/conn", 1),
+			rpc: fig(b+"IdleConnections/system=netrpc", "B/conn", 1), target: "gomanager ≤ 16 KiB"},
 		{what: "allocations per call, client and server together", format: plain,
 			gm:  fig(b+"AllocsPerCall/system=gomanager", "allocs/op", 1),
 			rpc: fig(b+"AllocsPerCall/system=netrpc", "allocs/op", 1), target: "≤ 2"},
@@ -148,6 +151,12 @@ func defaultRows() []row {
 			gm:  fig(b+"ValueAdd/processes=4/system=gomanager", "adds/s", 1),
 			rpc: fig(b+"ValueAdd/processes=4/system=netrpc", "adds/s", 1),
 			py:  fig(p+"value_locked_add/processes=4", "adds/s", 1), pytarg: "≥ 3"},
+		{what: "Value.Add from 4 processes, in turn with net/rpc, adds/s", format: count,
+			gm: fig(b+"AddInTurn", "value-adds/s", 1), rpc: fig(b+"AddInTurn", "netrpc-adds/s", 1),
+			ratio: fig(b+"AddInTurn", "value-ratio", 1), target: "≥ 1.0"},
+		{what: "Dict.Add from 4 processes, in turn with net/rpc, adds/s", format: count,
+			gm: fig(b+"AddInTurn", "dict-adds/s", 1), rpc: fig(b+"AddInTurn", "netrpc-adds/s", 1),
+			ratio: fig(b+"AddInTurn", "dict-ratio", 1), target: "≥ 1.0"},
 	}
 }
 
