@@ -206,17 +206,7 @@ func BenchmarkServerMemory(b *testing.B) {
 		})
 	})
 	b.Run("per=connection/system=netrpc", func(b *testing.B) {
-		perIdle(b, idleConnections, "B/conn", func(s *benchkit.Server) {
-			forAll(b, idleConnections, func(i int) error {
-				c, err := rpc.Dial("tcp", s.NetRPC)
-				if err != nil {
-					return err
-				}
-				b.Cleanup(func() { c.Close() })
-				var reply string // one call, as Connect makes one
-				return c.Call(benchkit.StrService+".Echo", benchkit.Payload, &reply)
-			})
-		})
+		perIdle(b, idleConnections, "B/conn", holdNetRPC(b, idleConnections))
 	})
 }
 
@@ -259,18 +249,24 @@ func BenchmarkIdleConnections(b *testing.B) {
 		})
 	})
 	b.Run("system=netrpc", func(b *testing.B) {
-		perIdle(b, manyConnections, "B/conn", func(s *benchkit.Server) {
-			forAll(b, manyConnections, func(i int) error {
-				c, err := rpc.Dial("tcp", s.NetRPC)
-				if err != nil {
-					return err
-				}
-				b.Cleanup(func() { c.Close() })
-				var reply string // one call, as Connect makes one
-				return c.Call(benchkit.StrService+".Echo", benchkit.Payload, &reply)
-			})
-		})
+		perIdle(b, manyConnections, "B/conn", holdNetRPC(b, manyConnections))
 	})
+}
+
+// holdNetRPC opens n net/rpc connections to the baseline, each making one
+// call, as Connect makes one; Cleanup closes them.
+func holdNetRPC(b *testing.B, n int) func(*benchkit.Server) {
+	return func(s *benchkit.Server) {
+		forAll(b, n, func(i int) error {
+			c, err := rpc.Dial("tcp", s.NetRPC)
+			if err != nil {
+				return err
+			}
+			b.Cleanup(func() { c.Close() })
+			var reply string
+			return c.Call(benchkit.StrService+".Echo", benchkit.Payload, &reply)
+		})
+	}
 }
 
 // perIdle reports the growth of a server child's memory, per item, while

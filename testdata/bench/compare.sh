@@ -8,6 +8,7 @@
 #   ROUNDS=1 testdata/bench/compare.sh   # a quick look, about 4 minutes
 #   ONLY=pinned testdata/bench/compare.sh   # the pinned latency alone, 2 minutes
 #   ONLY=pyclients testdata/bench/compare.sh  # CPython's clients, Go server against CPython's, 2 minutes
+#   ONLY=syscalls testdata/bench/compare.sh   # system calls per lone call, by strace, 2 minutes
 #
 # Each round runs every Go benchmark once (go test -bench, -count=1) and
 # then the Python script, so that each round's ratios compare systems
@@ -46,6 +47,29 @@ fi
 
 go test -c -o "$out/basemanager.test" ./basemanager
 py=testdata/bench/python_manager_bench.py
+
+# ONLY=syscalls: the system calls of one lone call, on each side, counted
+# by strace -f over 20,000 calls (client and server both on CPU 0) for
+# gomanager, net/rpc and Python's manager, over TCP and Unix sockets
+# (issue 14, part 1).
+if [[ $only == syscalls ]]; then
+	command -v strace >/dev/null || { echo "compare.sh: ONLY=syscalls needs strace" >&2; exit 1; }
+	echo "| system | process | read | recvfrom | write | sendto | epoll_pwait | ppoll | poll | futex | nanosleep | sched_yield | all |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	for net in tcp unix; do
+		for sys in gomanager netrpc; do
+			GOMANAGER_BENCH_NETWORK=$net GOMANAGER_BENCH_SERVER_CPUS=0 strace -f -o "$out/$sys-$net.strace" taskset -c 0 \
+				"$out/basemanager.test" -test.run='^$' -test.bench="^BenchmarkCall\$/system=$sys\$" -test.benchtime=20000x >/dev/null
+			python3 testdata/bench/syscalls.py "$out/$sys-$net.strace" 20000 "$sys, $net"
+		done
+		unix=()
+		[[ $net == unix ]] && unix=(--unix)
+		strace -f -o "$out/python-$net.strace" python3 "$py" "${unix[@]}" --only call --client-cpus 0 --server-cpus 0 >/dev/null
+		python3 testdata/bench/syscalls.py "$out/python-$net.strace" 20000 "Python $(python3 -c 'import sys; print(sys.version.split()[0])'), $net"
+	done
+	echo "raw output: $out"
+	exit 0
+fi
 
 # bench BINARY PATTERN BENCHTIME [taskset prefix...]: one run of a
 # benchmark binary.
