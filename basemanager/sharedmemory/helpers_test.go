@@ -127,6 +127,19 @@ func closeAtEnd(t testing.TB, s *SharedMemory) *SharedMemory {
 	return s
 }
 
+// newTestBlock starts a test that makes blocks: noLeaks, then a block of
+// size bytes under a fresh name, closed and unlinked when the test ends.
+func newTestBlock(t *testing.T, size int) (*SharedMemory, string) {
+	t.Helper()
+	noLeaks(t)
+	name := testName(t)
+	s, err := CreateNamed(name, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return closeAtEnd(t, s), name
+}
+
 // listAtEnd closes l and unlinks its block when the test ends.
 func listAtEnd(t testing.TB, l *ShareableList) *ShareableList {
 	t.Helper()

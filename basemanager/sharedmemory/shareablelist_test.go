@@ -395,15 +395,9 @@ func TestShareableListClosed(t *testing.T) {
 }
 
 func TestAttachNotAList(t *testing.T) {
-	noLeaks(t)
-	name := testName(t)
-	s, err := CreateNamed(name, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, s)
+	s, name := newTestBlock(t, 64)
 	ne.PutUint64(s.Buf(), 1000) // 1000 items cannot fit 64 bytes
-	_, err = AttachShareableList(name)
+	_, err := AttachShareableList(name)
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "item count 1000") {
 		t.Fatalf("attaching a block that is not a list: %v, want ErrCorrupt", err)
 	}

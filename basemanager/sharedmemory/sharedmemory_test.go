@@ -14,13 +14,7 @@ import (
 )
 
 func TestCreateAttach(t *testing.T) {
-	noLeaks(t)
-	name := testName(t)
-	s, err := CreateNamed(name, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, s)
+	s, name := newTestBlock(t, 100)
 	if s.Name() != name || s.Size() != 100 || len(s.Buf()) != 100 {
 		t.Fatalf("Name %q Size %d len(Buf) %d, want %q 100 100", s.Name(), s.Size(), len(s.Buf()), name)
 	}
@@ -86,15 +80,9 @@ func TestCreateRandomName(t *testing.T) {
 }
 
 func TestCreateExisting(t *testing.T) {
-	noLeaks(t)
-	name := testName(t)
-	s, err := CreateNamed(name, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, s)
+	s, name := newTestBlock(t, 8)
 	s.Buf()[0] = 42
-	_, err = CreateNamed(name, 8)
+	_, err := CreateNamed(name, 8)
 	if !errors.Is(err, ErrExist) || !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("creating an existing name: %v, want ErrExist and fs.ErrExist (Python's FileExistsError)", err)
 	}
@@ -198,13 +186,7 @@ func TestAttachEmptyBlock(t *testing.T) {
 }
 
 func TestCloseAndUnlink(t *testing.T) {
-	noLeaks(t)
-	name := testName(t)
-	s, err := CreateNamed(name, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, s)
+	s, name := newTestBlock(t, 64)
 	a, err := Attach(name)
 	if err != nil {
 		t.Fatal(err)
@@ -241,13 +223,7 @@ func TestCloseAndUnlink(t *testing.T) {
 }
 
 func TestSharedMemoryString(t *testing.T) {
-	noLeaks(t)
-	name := testName(t)
-	s, err := CreateNamed(name, 12)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, s)
+	s, name := newTestBlock(t, 12)
 	if got, want := s.String(), "SharedMemory('"+name+"', size=12)"; got != want {
 		t.Errorf("String() = %q, want Python's repr %q", got, want)
 	}
