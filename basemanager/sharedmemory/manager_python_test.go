@@ -123,12 +123,7 @@ func (p *pyProcess) wait(t *testing.T) {
 func TestPythonClientOfManager(t *testing.T) {
 	testkit.ForEachPython(t, func(t *testing.T, py testkit.Python) {
 		noLeaks(t)
-		m := newServingManager(t)
-		srv, err := m.GetServer()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stop := serve(t, srv)
+		m, srv, stop := serveManager(t)
 		p := startPython(t, py, managerKey, "smm_client.py", srv.Address())
 
 		var made struct{ Shm, List string }
@@ -299,12 +294,7 @@ func wantListedBy(t *testing.T, when string, c *python.Client, names ...string) 
 // BaseManager's server refuses them as CPython's plain Server does.
 func TestPythonProtocolClientOfManager(t *testing.T) {
 	noLeaks(t)
-	m := newServingManager(t)
-	srv, err := m.GetServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := serve(t, srv)
+	_, srv, stop := serveManager(t)
 	c := python.NewClient(srv.Address(), basemanager.WithAuthKey(managerKey))
 	defer c.Close()
 	goClient := connectManager(t, srv.Address())

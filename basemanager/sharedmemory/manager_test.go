@@ -272,16 +272,23 @@ func serve(t *testing.T, srv *Server) (stop func()) {
 	return stop
 }
 
-// GetServer and ServeForever, as the lesson serves: ServeForever returns
-// after Stop, having unlinked the blocks it tracked.
-func TestManagerServeForever(t *testing.T) {
-	noLeaks(t)
+// serveManager makes a manager with newServingManager and serves it on a
+// goroutine, as serve does.
+func serveManager(t *testing.T) (*Manager, *Server, func()) {
+	t.Helper()
 	m := newServingManager(t)
 	srv, err := m.GetServer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := serve(t, srv)
+	return m, srv, serve(t, srv)
+}
+
+// GetServer and ServeForever, as the lesson serves: ServeForever returns
+// after Stop, having unlinked the blocks it tracked.
+func TestManagerServeForever(t *testing.T) {
+	noLeaks(t)
+	m, srv, stop := serveManager(t)
 	client := connectManager(t, srv.Address())
 	left := useTracking(t, client)
 	if got := m.tracker.List(); !slices.Equal(got, left) {
@@ -339,12 +346,7 @@ func TestManagerKeepsBlocksOfAKilledClient(t *testing.T) {
 		return
 	}
 	noLeaks(t)
-	m := newServingManager(t)
-	srv, err := m.GetServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := serve(t, srv)
+	m, srv, stop := serveManager(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 	defer cancel()
