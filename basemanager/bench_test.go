@@ -258,7 +258,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 func holdNetRPC(b *testing.B, n int) func(*benchkit.Server) {
 	return func(s *benchkit.Server) {
 		forAll(b, n, func(i int) error {
-			c, err := rpc.Dial("tcp", s.NetRPC)
+			c, err := rpc.Dial(benchkit.Network(s.NetRPC), s.NetRPC)
 			if err != nil {
 				return err
 			}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"gomanager/basemanager"
+	"gomanager/basemanager/internal/connection"
 	"gomanager/proxy"
 )
 
@@ -263,9 +264,9 @@ func (s *Server) Dial(tb testing.TB) *rpc.Client {
 }
 
 // Network is the network of one of the server child's addresses: "unix"
-// for a socket path, else "tcp".
+// for a socket path (as connection.UnixPath tells it), else "tcp".
 func Network(address string) string {
-	if strings.Contains(address, "/") {
+	if _, ok := connection.UnixPath(address); ok {
 		return "unix"
 	}
 	return "tcp"
